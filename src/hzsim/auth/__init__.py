@@ -1,0 +1,1 @@
+"""Login, tokens, principals, roles, privileges and permissions."""

@@ -1,0 +1,76 @@
+"""The `hzsim` command."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from hzsim.settings import DEFAULT_ADMIN_PASSWORD, Settings, default_data_dir
+
+
+@click.group()
+@click.version_option(package_name="hzsim")
+def main() -> None:
+    """hzsim: a stateful simulator of the Horizon Server REST API (release 2312)."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8443, show_default=True, type=int, help="Port to listen on.")
+@click.option("--no-tls", is_flag=True, help="Serve plain HTTP instead of HTTPS with a self-signed certificate.")
+@click.option("--db", "db_url", default=None, metavar="URL",
+              help="Database URL: sqlite:///path.db or postgresql+psycopg://user:pass@host/db "
+                   "[default: SQLite file in the data directory].")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help=f"Where the database, signing key and TLS certificate live "
+                   f"[default: $HZSIM_DATA_DIR or {default_data_dir()}].")
+@click.option("--clock", default=None, metavar="MODE",
+              help="manual, realtime or xN (N simulated seconds per second) [default: as saved, else realtime].")
+@click.option("--scenario", default="default", show_default=True, metavar="NAME|FILE",
+              help="Scenario loaded into an empty data directory: a built-in name or a YAML file. "
+                   "A data directory that already holds state keeps it; use --reset to reload.")
+@click.option("--reset", is_flag=True, help="Wipe the state and load --scenario even if state exists.")
+@click.option("--admin-password", envvar="HZSIM_ADMIN_PASSWORD", default=DEFAULT_ADMIN_PASSWORD,
+              show_default=True, help="Password of EXAMPLE\\administrator (env HZSIM_ADMIN_PASSWORD).")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["debug", "info", "warning", "error"]))
+def serve(host: str, port: int, no_tls: bool, db_url: str | None, data_dir: Path | None, clock: str | None,
+          scenario: str, reset: bool, admin_password: str, log_level: str) -> None:
+    """Start the simulator."""
+    import uvicorn
+
+    from hzsim.engine.clock import ClockSetting
+    from hzsim.errors import HorizonError
+    from hzsim.http.app import create_app
+    from hzsim.simulator import Simulator
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if clock:
+        try:
+            ClockSetting.parse(clock)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--clock") from None
+    settings = Settings(data_dir=data_dir or default_data_dir(), db_url=db_url, clock=clock, scenario=scenario,
+                        admin_password=admin_password)
+    try:
+        sim = Simulator(settings)
+        if reset:
+            sim.reset(scenario)
+    except HorizonError as error:
+        raise click.ClickException(error.message) from None
+    ssl: dict[str, str] = {}
+    if not no_tls:
+        from hzsim.http.tls import ensure_certificate
+
+        cert, key = ensure_certificate(settings.data_dir)
+        ssl = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+    scheme = "http" if no_tls else "https"
+    click.echo(f"hzsim {scheme}://{host}:{port}/rest  (control: {scheme}://{host}:{port}/hzsim/v1, "
+               f"clock {sim.clock.mode}, data {settings.data_dir})")
+    uvicorn.run(create_app(sim), host=host, port=port, log_level=log_level, access_log=False, **ssl)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The ASGI application: routes from the contract, auth, validation, errors, paging headers, TLS."""

@@ -1,0 +1,40 @@
+"""Reads shared by every resource family: one document by id, a page of documents.
+
+Visibility follows the contract's privilege table: where a privilege "returns results
+only" for resources the caller may see, lists shrink to the access groups on which the
+caller holds it, and a get of an invisible resource is a 404, as on a real server.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hzsim.errors import NotFound
+from hzsim.operations import OperationRequest, Page
+
+
+def visible_access_groups(request: OperationRequest) -> set[str] | None:
+    """Access groups whose resources this caller may see here; None when not restricted."""
+    caller = request.caller
+    scoped = [p for p in request.op.privileges.required if p.scope == "access_group"]
+    if caller is None or not scoped:
+        return None
+    groups: set[str] | None = None
+    for privilege in scoped:
+        held = caller.groups_with(privilege.name)
+        groups = held if groups is None else groups & held
+    return groups
+
+
+def list_documents(request: OperationRequest, kind: str) -> Page:
+    items, total = request.tx.list(kind, request.list_query, access_groups=visible_access_groups(request))
+    return Page(items, total)
+
+
+def get_document(request: OperationRequest, kind: str, not_found_key: str, what: str) -> dict[str, Any]:
+    id_ = request.path["id"]
+    doc = request.tx.get(kind, id_)
+    groups = visible_access_groups(request)
+    if doc is None or (groups is not None and doc.get("access_group_id") not in groups):
+        raise NotFound(not_found_key, f"{what} with id {id_} not found.")
+    return doc

@@ -1,0 +1,185 @@
+"""Engine set-up, transactions and the document operations every resource module uses.
+
+SQLite (the embedded default) serializes writers with a process lock and runs in WAL
+mode; PostgreSQL runs transactions concurrently. On both, each document carries a version
+and an update only succeeds against the version it read, so two concurrent updates of one
+document can never both win: the loser gets `ConcurrentUpdate` and is retried or refused.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, delete, event, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import StaticPool
+
+from hzsim.contract.listing import ListQuery
+from hzsim.store import queries
+from hzsim.store.tables import documents, meta, metadata, revoked_sessions
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class ConcurrentUpdate(Exception):
+    """A document changed between this transaction's read and its write."""
+
+
+class Transaction:
+    """One database transaction with the document operations resource modules need."""
+
+    def __init__(self, connection: Connection, dialect: str, generations: dict[str, int]) -> None:
+        self.connection = connection
+        self.dialect = dialect
+        self._generations = generations
+
+    def _changed(self, kind: str) -> None:
+        self._generations[kind] = self._generations.get(kind, 0) + 1
+
+    # -- documents ----------------------------------------------------------------------
+
+    def get(self, kind: str, id_: str) -> dict[str, Any] | None:
+        row = self.connection.execute(
+            select(documents.c.doc, documents.c.version).where(documents.c.kind == kind, documents.c.id == id_)
+        ).first()
+        if row is None:
+            return None
+        doc = dict(row.doc)
+        doc["_version"] = row.version
+        return doc
+
+    def insert(self, kind: str, id_: str, doc: dict[str, Any]) -> None:
+        body = {k: v for k, v in doc.items() if k != "_version"}
+        self._changed(kind)
+        self.connection.execute(insert(documents).values(
+            kind=kind, id=id_, version=1, name=body.get("name"),
+            access_group_id=body.get("access_group_id"), doc=body,
+        ))
+
+    def update(self, kind: str, id_: str, doc: dict[str, Any]) -> None:
+        """Write `doc` back; it must carry the `_version` it was read at."""
+        body = {k: v for k, v in doc.items() if k != "_version"}
+        result = self.connection.execute(
+            update(documents)
+            .where(documents.c.kind == kind, documents.c.id == id_, documents.c.version == doc["_version"])
+            .values(version=documents.c.version + 1, name=body.get("name"),
+                    access_group_id=body.get("access_group_id"), doc=body)
+        )
+        if result.rowcount != 1:
+            raise ConcurrentUpdate(f"{kind} {id_} changed concurrently")
+        self._changed(kind)
+        doc["_version"] = doc["_version"] + 1
+
+    def delete(self, kind: str, id_: str) -> bool:
+        result = self.connection.execute(delete(documents).where(documents.c.kind == kind, documents.c.id == id_))
+        self._changed(kind)
+        return result.rowcount == 1
+
+    def list(self, kind: str, query: ListQuery | None = None, *,
+             access_groups: set[str] | None = None) -> tuple[list[dict[str, Any]], int]:
+        """One page of documents of `kind` and the total count, filtered and sorted in SQL."""
+        query = query or ListQuery()
+        conditions = [documents.c.kind == kind]
+        if access_groups is not None:
+            conditions.append(documents.c.access_group_id.in_(access_groups))
+        if query.filter is not None:
+            conditions.append(queries.compile_filter(query.filter, self.dialect))
+        total = self.connection.execute(select(func.count()).select_from(documents).where(*conditions)).scalar_one()
+        statement = select(documents.c.doc).where(*conditions)
+        statement = statement.order_by(*queries.compile_sort(query.sort), documents.c.id)
+        if query.size:
+            statement = statement.limit(query.size).offset(query.offset)
+        return [row.doc for row in self.connection.execute(statement)], total
+
+    # -- meta values --------------------------------------------------------------------
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        value = self.connection.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
+        return default if value is None else value
+
+    def set_meta(self, key: str, value: Any) -> None:
+        if self.connection.execute(update(meta).where(meta.c.key == key).values(value=value)).rowcount == 0:
+            self.connection.execute(insert(meta).values(key=key, value=value))
+
+    def next_sequence(self, name: str, start: int = 1) -> int:
+        """The next number of a named sequence (`vm-123`, `snapshot-4`), durable."""
+        current = self.get_meta(f"seq:{name}", start - 1)
+        self.set_meta(f"seq:{name}", current + 1)
+        return current + 1
+
+
+class Store:
+    """The database behind one hzsim instance."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = _create_engine(url)
+        self.dialect = self.engine.dialect.name
+        self._serialize = self.dialect == "sqlite"
+        self._write_lock = threading.RLock()
+        # Per-kind change counters, for in-memory caches of rarely changing documents.
+        self.generations: dict[str, int] = {}
+        # An in-memory SQLite database is one shared connection: readers must queue too.
+        self._read_lock = self._write_lock if url.startswith("sqlite") and ":memory:" in url else None
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision."""
+        import logging
+
+        from alembic import command
+        from alembic.config import Config
+
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self._write_lock, self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Transaction]:
+        lock = self._write_lock if (write and self._serialize) else self._read_lock
+        if lock is None:
+            with self.engine.begin() as connection:
+                yield Transaction(connection, self.dialect, self.generations)
+            return
+        with lock, self.engine.begin() as connection:
+            yield Transaction(connection, self.dialect, self.generations)
+
+    def wipe(self) -> None:
+        """Remove all state (documents, jobs, meta), keeping the schema."""
+        with self.transaction() as tx:
+            for table in reversed(metadata.sorted_tables):
+                # Logged-out sessions stay logged out across a reset.
+                if table is not revoked_sessions:
+                    tx.connection.execute(delete(table))
+        for kind in list(self.generations):
+            self.generations[kind] += 1
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _create_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
+            engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+        else:
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            if ":memory:" not in url:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)

@@ -1,0 +1,78 @@
+"""Compile the list grammar (`hzsim.contract.listing`) into SQL over the document column.
+
+Values are read out of the JSON document with the dialect's JSON operators, typed by the
+field's contract type, so that filtering, sorting and paging all happen in the database.
+Text matches (Contains, StartsWith, EndsWith) ignore case on both dialects; Equals does not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, exists, false, func, literal, not_, or_, select, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from hzsim.contract.listing import Between, Chain, Comparison, Filter, ListField, Negation, Sort
+from hzsim.store.tables import documents
+
+
+def _value(field: ListField) -> ColumnElement[Any]:
+    element = documents.c.doc[field.path]
+    if field.kind == "integer":
+        return element.as_integer()
+    if field.kind == "number":
+        return element.as_float()
+    if field.kind == "boolean":
+        return element.as_boolean()
+    return element.as_string()
+
+
+def _array_has(field: ListField, value: Any, dialect: str) -> ColumnElement[bool]:
+    if dialect == "postgresql":
+        return documents.c.doc[field.path].contains([value])
+    path = "$." + ".".join(f'"{part}"' for part in field.path)
+    each = func.json_each(documents.c.doc, path).table_valued("value")
+    return exists(select(literal(1)).select_from(each).where(each.c.value == value))
+
+
+def _text_match(column: ColumnElement[Any], op: str, value: str) -> ColumnElement[bool]:
+    if op == "StartsWith":
+        return column.istartswith(value, autoescape=True)
+    if op == "EndsWith":
+        return column.iendswith(value, autoescape=True)
+    return column.icontains(value, autoescape=True)
+
+
+def _comparison(node: Comparison, dialect: str) -> ColumnElement[bool]:
+    field = node.field
+    if field.kind == "array":
+        has_any = or_(*(_array_has(field, v, dialect) for v in node.values))
+        return not_(has_any) if node.op == "NotEquals" else has_any
+    column = _value(field)
+    if node.op == "Equals":
+        return column == node.values[0]
+    if node.op == "NotEquals":
+        # A document without the field is not equal to any value.
+        return or_(column.is_(None), column != node.values[0])
+    return or_(*(_text_match(column, node.op, v) for v in node.values))
+
+
+def compile_filter(node: Filter, dialect: str) -> ColumnElement[bool]:
+    if isinstance(node, Comparison):
+        return _comparison(node, dialect)
+    if isinstance(node, Between):
+        return _value(node.field).between(node.low, node.high)
+    if isinstance(node, Negation):
+        inner = compile_filter(node.part, dialect)
+        return or_(not_(inner), inner.is_(None))
+    if isinstance(node, Chain):
+        parts = [compile_filter(part, dialect) for part in node.parts]
+        return and_(true(), *parts) if node.op == "And" else or_(false(), *parts)
+    raise TypeError(f"not a filter node: {node!r}")
+
+
+def compile_sort(sort: Sort | None) -> list[ColumnElement[Any]]:
+    if sort is None:
+        return []
+    column = _value(sort.field)
+    return [column.desc().nulls_last()] if sort.descending else [column.asc().nulls_first()]

@@ -1,0 +1,1 @@
+"""The simulated world behind one boundary: vCenter, Active Directory, agents, users."""
