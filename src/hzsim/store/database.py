@@ -90,7 +90,7 @@ class Transaction:
             conditions.append(queries.compile_filter(query.filter, self.dialect))
         total = self.connection.execute(select(func.count()).select_from(documents).where(*conditions)).scalar_one()
         statement = select(documents.c.doc).where(*conditions)
-        statement = statement.order_by(*queries.compile_sort(query.sort), documents.c.id)
+        statement = statement.order_by(*queries.compile_sort(query.sort, self.dialect), documents.c.id)
         if query.size:
             statement = statement.limit(query.size).offset(query.offset)
         return [row.doc for row in self.connection.execute(statement)], total

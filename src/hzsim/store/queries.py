@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, exists, false, func, literal, not_, or_, select, true
+from sqlalchemy import and_, exists, false, func, literal, not_, or_, select, true, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
 from hzsim.contract.listing import Between, Chain, Comparison, Filter, ListField, Negation, Sort
@@ -29,7 +30,7 @@ def _value(field: ListField) -> ColumnElement[Any]:
 
 def _array_has(field: ListField, value: Any, dialect: str) -> ColumnElement[bool]:
     if dialect == "postgresql":
-        return documents.c.doc[field.path].contains([value])
+        return type_coerce(documents.c.doc, JSONB)[field.path].contains([value])
     path = "$." + ".".join(f'"{part}"' for part in field.path)
     each = func.json_each(documents.c.doc, path).table_valued("value")
     return exists(select(literal(1)).select_from(each).where(each.c.value == value))
@@ -71,8 +72,11 @@ def compile_filter(node: Filter, dialect: str) -> ColumnElement[bool]:
     raise TypeError(f"not a filter node: {node!r}")
 
 
-def compile_sort(sort: Sort | None) -> list[ColumnElement[Any]]:
+def compile_sort(sort: Sort | None, dialect: str) -> list[ColumnElement[Any]]:
     if sort is None:
         return []
     column = _value(sort.field)
+    if dialect == "postgresql" and sort.field.kind == "string":
+        # Byte order, as SQLite sorts, whatever the database's collation.
+        column = column.collate("C")
     return [column.desc().nulls_last()] if sort.descending else [column.asc().nulls_first()]
