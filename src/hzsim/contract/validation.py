@@ -73,7 +73,14 @@ class SchemaValidators:
         return found
 
     def errors(self, schema: dict[str, Any], value: Any) -> list[ErrorDetail]:
-        return [_detail(error) for error in self.validator(schema).iter_errors(value)]
+        """One error per offending field (a value of the wrong type is not also reported as off its enum)."""
+        found: dict[tuple[Any, ...], ErrorDetail] = {}
+        for error in self.validator(schema).iter_errors(value):
+            path = tuple(error.instance_path)
+            if type(error.kind).__name__ == "Required":
+                path = (*path, error.kind.property)
+            found.setdefault(path, _detail(error))
+        return list(found.values())
 
 
 def _field_name(path: list[Any], prefix: str = "") -> str:

@@ -16,12 +16,17 @@ from hzsim.operations import OperationRequest, Page
 def visible_access_groups(request: OperationRequest) -> set[str] | None:
     """Access groups whose resources this caller may see here; None when not restricted."""
     caller = request.caller
-    scoped = [p for p in request.op.privileges.required if p.scope == "access_group"]
-    if caller is None or not scoped:
+    privileges = request.op.privileges
+    required = [p for p in privileges.required if p.scope == "access_group"]
+    any_of = [p for p in privileges.any_of if p.scope == "access_group"]
+    if caller is None or not (required or any_of):
         return None
     groups: set[str] | None = None
-    for privilege in scoped:
+    for privilege in required:
         held = caller.groups_with(privilege.name)
+        groups = held if groups is None else groups & held
+    if any_of:
+        held = set().union(*(caller.groups_with(p.name) for p in any_of))
         groups = held if groups is None else groups & held
     return groups
 
