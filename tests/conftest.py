@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import glob
 import os
+import shutil
+import socket
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,10 +18,42 @@ from hzsim.simulator import Simulator
 from tests.helpers import HorizonClient
 
 PG_URL = os.environ.get("HZSIM_TEST_PG_URL")
+ROOT = Path(__file__).resolve().parent.parent
+_started_pg: Path | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Without HZSIM_TEST_PG_URL, start a throw-away PostgreSQL when its server is installed."""
+    global PG_URL, _started_pg
+    if PG_URL or not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
+        return
+    directory = Path(tempfile.mkdtemp(prefix="hzsim-pg-"))
+    env = {**os.environ, "HZSIM_PG_PORT": str(_free_port())}
+    result = subprocess.run(["bash", str(ROOT / ".ci" / "start-postgres"), str(directory)], env=env,
+                            capture_output=True, text=True)
+    if result.returncode == 0:
+        PG_URL, _started_pg = result.stdout.strip().splitlines()[-1], directory
+        os.environ["HZSIM_TEST_PG_URL"] = PG_URL
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _started_pg is not None:
+        bin_dir = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
+        command = [f"{bin_dir}/pg_ctl", "-D", str(_started_pg / "data"), "-m", "immediate", "stop"]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, capture_output=True)
+        shutil.rmtree(_started_pg, ignore_errors=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if PG_URL:
+    if os.environ.get("HZSIM_TEST_PG_URL"):
         return
     if os.environ.get("CI", "").lower() == "true":
         # In CI the PostgreSQL half of the store tests must run, never skip.

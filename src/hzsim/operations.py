@@ -49,18 +49,20 @@ class Handler:
     fn: Callable[[OperationRequest], Any]
     # Some clients send an empty body (or none) to actions whose contract declares one.
     empty_body: bool = False
+    # The handler reads whatever JSON arrives (logout must never fail on a client's leftovers).
+    validate_body: bool = True
 
 
 HANDLERS: dict[str, Handler] = {}
 
 
-def operation(*operation_ids: str, empty_body: bool = False) -> Callable[[Callable[[OperationRequest], Any]],
-                                                                       Callable[[OperationRequest], Any]]:
+def operation(*operation_ids: str, empty_body: bool = False, validate_body: bool = True
+              ) -> Callable[[Callable[[OperationRequest], Any]], Callable[[OperationRequest], Any]]:
     def register(fn: Callable[[OperationRequest], Any]) -> Callable[[OperationRequest], Any]:
         for operation_id in operation_ids:
             if operation_id in HANDLERS:
                 raise RuntimeError(f"two handlers for {operation_id}")
-            HANDLERS[operation_id] = Handler(fn, empty_body)
+            HANDLERS[operation_id] = Handler(fn, empty_body, validate_body)
         return fn
 
     return register

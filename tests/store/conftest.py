@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -7,7 +8,6 @@ import pytest
 from sqlalchemy import text
 
 from hzsim.store import Store
-from tests.conftest import PG_URL
 
 
 def _fresh_postgres(url: str) -> Store:
@@ -25,7 +25,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     elif request.param == "sqlite-file":
         db = Store(f"sqlite:///{tmp_path / 'store.db'}")
     else:
-        db = _fresh_postgres(PG_URL or "")
+        db = _fresh_postgres(os.environ["HZSIM_TEST_PG_URL"])
     db.migrate()
     yield db
     db.dispose()

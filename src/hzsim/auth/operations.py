@@ -27,7 +27,7 @@ def refresh_access_token(request: OperationRequest) -> dict[str, str]:
     return {"access_token": request.sim.tokens.refresh(request.body["refresh_token"])}
 
 
-@operation("logoutUser", empty_body=True)
+@operation("logoutUser", empty_body=True, validate_body=False)
 def logout_user(request: OperationRequest) -> None:
     """Ends the refresh token's session; a missing or unusable token leaves nothing to end."""
     token = (request.body or {}).get("refresh_token") if isinstance(request.body, dict) else None

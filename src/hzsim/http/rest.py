@@ -108,6 +108,8 @@ class RestApi:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError as error:
             raise BadRequest("common.invalid.json", f"The request body is not valid JSON: {error.msg}.") from None
+        if handler is not None and not handler.validate_body:
+            return body
         body = coerce_body(self.contract, op.body_schema, body)
         raise_for(self.sim.validators.errors(op.body_schema, body))
         return body
