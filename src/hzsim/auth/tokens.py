@@ -20,6 +20,7 @@ from hzsim.errors import Unauthorized
 
 KEY_FILE = "jwt-signing.key"
 ISSUER = "hzsim"
+VERIFIED_CACHE_SIZE = 4096
 
 
 def load_signing_key(data_dir: Path | None) -> bytes:
@@ -42,6 +43,7 @@ class TokenService:
         self.refresh_ttl = refresh_ttl
         self._revoked = set(revoked or ())
         self._lock = threading.Lock()
+        self._verified: dict[str, dict[str, Any]] = {}
 
     def _encode(self, claims: dict[str, Any], ttl: int) -> str:
         now = int(time.time())
@@ -62,6 +64,13 @@ class TokenService:
         return self._encode({**kept, "typ": "access"}, self.access_ttl)
 
     def verify(self, token: str, kind: str) -> dict[str, Any]:
+        # A signature checked once stays checked: verified tokens are remembered (bounded),
+        # while expiry and revocation are checked on every use.
+        cached = self._verified.get(token)
+        if cached is not None:
+            if cached["exp"] <= time.time():
+                raise Unauthorized("common.token.expired", f"The {kind} token has expired.")
+            return self._check(cached, kind)
         try:
             claims = jwt.decode(token, self._key, algorithms=["HS256"], issuer=ISSUER,
                                 options={"require": ["exp", "sub", "sid", "typ"]})
@@ -69,6 +78,13 @@ class TokenService:
             raise Unauthorized("common.token.expired", f"The {kind} token has expired.") from None
         except jwt.InvalidTokenError:
             raise Unauthorized("common.token.invalid", f"The {kind} token is not valid.") from None
+        with self._lock:
+            if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                self._verified.pop(next(iter(self._verified)))
+            self._verified[token] = claims
+        return self._check(claims, kind)
+
+    def _check(self, claims: dict[str, Any], kind: str) -> dict[str, Any]:
         if claims.get("typ") != kind:
             raise Unauthorized("common.token.invalid", f"The token is not an {kind} token."
                                if kind == "access" else f"The token is not a {kind} token.")

@@ -47,6 +47,9 @@ class RestApi:
         self.router = Router(self.contract.operations.values())
         self.handlers = load_handlers()
         self._api_docs: bytes | None = None
+        # SQLite runs one writer at a time anyway: handlers run on the event loop, sparing a
+        # thread hop per request. PostgreSQL transactions run concurrently in worker threads.
+        self.inline = sim.store.dialect == "sqlite"
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         request = Request(scope, receive)
@@ -80,8 +83,11 @@ class RestApi:
         handler = self.handlers.get(op.operation_id)
         body = await self._read_body(op, request, handler)
         list_query = parse_list_query(op, raw_query) if op.list_params else ListQuery()
-        result, caller = await run_in_threadpool(self._execute, op, handler, match.params, query, body,
-                                                 claims, list_query)
+        if self.inline:
+            result, caller = self._execute(op, handler, match.params, query, body, claims, list_query)
+        else:
+            result, caller = await run_in_threadpool(self._execute, op, handler, match.params, query, body,
+                                                     claims, list_query)
         return self._respond(op, result, list_query)
 
     # -- pipeline steps ---------------------------------------------------------------------

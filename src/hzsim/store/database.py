@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, delete, event, func, insert, select, update
+import orjson
+from sqlalchemy import create_engine, delete, event, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
@@ -83,17 +84,23 @@ class Transaction:
              access_groups: set[str] | None = None) -> tuple[list[dict[str, Any]], int]:
         """One page of documents of `kind` and the total count, filtered and sorted in SQL."""
         query = query or ListQuery()
-        conditions = [documents.c.kind == kind]
+        params: dict[str, Any] = {"kind": kind}
         if access_groups is not None:
-            conditions.append(documents.c.access_group_id.in_(access_groups))
-        if query.filter is not None:
-            conditions.append(queries.compile_filter(query.filter, self.dialect))
-        total = self.connection.execute(select(func.count()).select_from(documents).where(*conditions)).scalar_one()
-        statement = select(documents.c.doc).where(*conditions)
-        statement = statement.order_by(*queries.compile_sort(query.sort, self.dialect), documents.c.id)
+            params["groups"] = sorted(access_groups)
         if query.size:
-            statement = statement.limit(query.size).offset(query.offset)
-        return [row.doc for row in self.connection.execute(statement)], total
+            params["limit"], params["offset"] = query.size, query.offset
+        if query.filter is None:
+            page, count = queries.list_statements(access_groups is not None, query.sort, bool(query.size),
+                                                  self.dialect)
+        else:
+            page, count = queries.filtered_statements(query.filter, access_groups is not None, query.sort,
+                                                      bool(query.size), self.dialect)
+        items = [row[0] for row in self.connection.execute(page, params)]
+        if not query.size:
+            return items, len(items)
+        if items and len(items) < query.size:
+            return items, query.offset + len(items)  # the last page tells the total by itself
+        return items, self.connection.execute(count, params).scalar_one()
 
     # -- meta values --------------------------------------------------------------------
 
@@ -168,9 +175,10 @@ class Store:
 def _create_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
-            engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+            engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False},
+                                   **_JSON_CODEC)
         else:
-            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **_JSON_CODEC)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -182,4 +190,11 @@ def _create_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **_JSON_CODEC)
+
+
+_JSON_CODEC: dict[str, Any] = {
+    "json_serializer": lambda value: orjson.dumps(value).decode(),
+    # SQLite gives a JSON column numeric affinity: a stored scalar may come back as a number.
+    "json_deserializer": lambda value: orjson.loads(value) if isinstance(value, (str, bytes)) else value,
+}

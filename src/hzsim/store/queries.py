@@ -7,9 +7,11 @@ Text matches (Contains, StartsWith, EndsWith) ignore case on both dialects; Equa
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, exists, false, func, literal, not_, or_, select, true, type_coerce
+from sqlalchemy import and_, bindparam, exists, false, func, literal, not_, or_, select, true, type_coerce
+from sqlalchemy.sql import Select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -80,3 +82,29 @@ def compile_sort(sort: Sort | None, dialect: str) -> list[ColumnElement[Any]]:
         # Byte order, as SQLite sorts, whatever the database's collation.
         column = column.collate("C")
     return [column.desc().nulls_last()] if sort.descending else [column.asc().nulls_first()]
+
+
+def _statements(condition: ColumnElement[bool] | None, with_groups: bool, sort: Sort | None, paged: bool,
+                dialect: str) -> tuple[Select[Any], Select[Any]]:
+    """The page query and the count query; kind, groups, limit and offset are bound at execution."""
+    conditions = [documents.c.kind == bindparam("kind")]
+    if with_groups:
+        conditions.append(documents.c.access_group_id.in_(bindparam("groups", expanding=True)))
+    if condition is not None:
+        conditions.append(condition)
+    page = select(documents.c.doc).where(*conditions).order_by(*compile_sort(sort, dialect), documents.c.id)
+    if paged:
+        page = page.limit(bindparam("limit")).offset(bindparam("offset"))
+    count = select(func.count()).select_from(documents).where(*conditions)
+    return page, count
+
+
+@lru_cache(maxsize=256)
+def list_statements(with_groups: bool, sort: Sort | None, paged: bool, dialect: str) -> tuple[Select[Any], Select[Any]]:
+    """Unfiltered lists are the hot path: their statements are built once and reused."""
+    return _statements(None, with_groups, sort, paged, dialect)
+
+
+def filtered_statements(node: Filter, with_groups: bool, sort: Sort | None, paged: bool,
+                        dialect: str) -> tuple[Select[Any], Select[Any]]:
+    return _statements(compile_filter(node, dialect), with_groups, sort, paged, dialect)
