@@ -78,7 +78,7 @@ def test_serve_help_documents_every_flag() -> None:
     result = CliRunner().invoke(main, ["serve", "--help"])
     assert result.exit_code == 0
     for flag in ("--host", "--port", "--no-tls", "--db", "--data-dir", "--clock", "--scenario", "--admin-password",
-                 "--reset"):
+                 "--reset", "--access-token-minutes", "--refresh-token-hours"):
         assert flag in result.output
 
 

@@ -34,10 +34,15 @@ def main() -> None:
 @click.option("--reset", is_flag=True, help="Wipe the state and load --scenario even if state exists.")
 @click.option("--admin-password", envvar="HZSIM_ADMIN_PASSWORD", default=DEFAULT_ADMIN_PASSWORD,
               show_default=True, help="Password of EXAMPLE\\administrator (env HZSIM_ADMIN_PASSWORD).")
+@click.option("--access-token-minutes", default=30, show_default=True, type=click.IntRange(min=1),
+              envvar="HZSIM_ACCESS_TOKEN_MINUTES", help="Lifetime of access tokens (wall clock).")
+@click.option("--refresh-token-hours", default=8, show_default=True, type=click.IntRange(min=1),
+              envvar="HZSIM_REFRESH_TOKEN_HOURS", help="Lifetime of refresh tokens (wall clock).")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]))
 def serve(host: str, port: int, no_tls: bool, db_url: str | None, data_dir: Path | None, clock: str | None,
-          scenario: str, reset: bool, admin_password: str, log_level: str) -> None:
+          scenario: str, reset: bool, admin_password: str, access_token_minutes: int, refresh_token_hours: int,
+          log_level: str) -> None:
     """Start the simulator."""
     import uvicorn
 
@@ -53,7 +58,8 @@ def serve(host: str, port: int, no_tls: bool, db_url: str | None, data_dir: Path
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--clock") from None
     settings = Settings(data_dir=data_dir or default_data_dir(), db_url=db_url, clock=clock, scenario=scenario,
-                        admin_password=admin_password)
+                        admin_password=admin_password, access_token_ttl=access_token_minutes * 60,
+                        refresh_token_ttl=refresh_token_hours * 3600)
     try:
         sim = Simulator(settings)
         if reset:

@@ -87,15 +87,20 @@ def test_required_query_parameter_is_400(api: HorizonClient) -> None:
     assert "vcenter_id" in body["error_message"]
 
 
+def answer_with(api: HorizonClient, handler) -> object:
+    """Call an operation hzsim leaves unimplemented, with `handler` standing in for it."""
+    HANDLERS["listAgentUpgradeTasks"] = Handler(handler)
+    try:
+        return api.get("/rest/inventory/v1/machines/agent-upgrade-tasks")
+    finally:
+        del HANDLERS["listAgentUpgradeTasks"]
+
+
 def test_unexpected_failure_is_a_500_with_the_error_body_and_no_traceback(api: HorizonClient) -> None:
     def explode(_request):
         raise ZeroDivisionError("secret internals")
 
-    HANDLERS["listAgentUpgradeTasks"] = Handler(explode)
-    try:
-        response = api.get("/rest/inventory/v1/machines/agent-upgrade-tasks")
-    finally:
-        del HANDLERS["listAgentUpgradeTasks"]
+    response = answer_with(api, explode)
     body = assert_error_body(response, 500, "common.internal.error")
     assert "secret" not in response.text and "ZeroDivision" not in response.text
     assert body["status"] == "INTERNAL_SERVER_ERROR"
@@ -105,11 +110,7 @@ def test_domain_errors_carry_status_name_and_key(api: HorizonClient) -> None:
     def refuse(_request):
         raise HorizonError("inventory.something.wrong", "Nope.", status=409)
 
-    HANDLERS["listAgentUpgradeTasks"] = Handler(refuse)
-    try:
-        response = api.get("/rest/inventory/v1/machines/agent-upgrade-tasks")
-    finally:
-        del HANDLERS["listAgentUpgradeTasks"]
+    response = answer_with(api, refuse)
     body = assert_error_body(response, 409, "inventory.something.wrong")
     assert body["status"] == "CONFLICT" and body["errors"] == [
         {"error_key": "inventory.something.wrong", "error_message": "Nope."}]
