@@ -33,7 +33,7 @@ _PRIVILEGE_HEADINGS = (
     (re.compile(r"at least one of the listed privileges is required", re.I), "any_of"),
     (re.compile(r"optional privileges", re.I), "optional"),
 )
-_PRIVILEGE_ROW = re.compile(r"^\|\s*([A-Z][A-Z0-9_]+)\s*\|(.*)\|\s*$")
+_PRIVILEGE_ROW = re.compile(r"^\|\s*([A-Z][A-Z0-9_]+)\s*\|(.*?)\|?\s*$")
 _FILTERS_CLAUSE = re.compile(r"Supported Filters?\s*:?\s*(.*?)(?:\.\s|\.$|<|\n|$)", re.I | re.S)
 _FILTER_FIELD_NAME = re.compile(r"Field name to be used in filter\s*:\s*([A-Za-z0-9_.]+?)\.?(?:\s|\\n|$)")
 _SORTABLE = re.compile(r"can be used for sorting", re.I)
@@ -92,6 +92,17 @@ def list_facts(schema: dict[str, Any]) -> dict[str, Any]:
     return facts
 
 
+def _privilege_scope(text: str) -> str:
+    """Where the privilege must be held: on the resource's access group, on any, or globally."""
+    if "federat" in text:
+        return "federation"
+    if "associated access group" in text or "corresponding access group" in text:
+        return "access_group"
+    if "any access group" in text:
+        return "any"
+    return "global"
+
+
 def parse_privileges(description: str) -> dict[str, Any]:
     """Read the privilege tables of an operation's description into facts."""
     result: dict[str, Any] = {}
@@ -105,10 +116,7 @@ def parse_privileges(description: str) -> dict[str, Any]:
         if not row or row.group(1) == "Privileges":
             continue
         text = row.group(2).lower()
-        privilege = {
-            "name": row.group(1),
-            "scope": "access_group" if "access group" in text else "global",
-        }
+        privilege = {"name": row.group(1), "scope": _privilege_scope(text)}
         if "returns results only" in text or "only for those" in text:
             privilege["filters_results"] = True
         result.setdefault(section, []).append(privilege)

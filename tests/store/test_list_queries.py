@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from hzsim.contract.listing import (Between, Chain, Comparison, Filter, ListField, ListQuery, Negation, Sort,
@@ -98,8 +98,15 @@ def load(store: Store, docs: list[dict[str, Any]]) -> None:
             tx.insert("machine", f"m{index:02d}", {"id": f"m{index:02d}", **doc})
 
 
+EMPTY_DOC = {"name": None, "dns_name": None, "held_machine": None, "user_ids": None, "managed_machine_data": None,
+             "state": None, "created_timestamp": None}
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(docs=documents, node=filters)
+@example(docs=[EMPTY_DOC, {k: v for k, v in EMPTY_DOC.items() if k != "user_ids"}],
+         node=Negation(Comparison(USERS, "NotEquals", ("u1",))))
+@example(docs=[EMPTY_DOC, {**EMPTY_DOC, "name": "a"}], node=Negation(Comparison(NAME, "Equals", ("a",))))
 def test_database_filter_agrees_with_the_reference(store: Store, docs: list[dict[str, Any]], node: Filter) -> None:
     load(store, docs)
     with store.transaction(write=False) as tx:

@@ -80,10 +80,16 @@ class Transaction:
         self._changed(kind)
         return result.rowcount == 1
 
-    def list(self, kind: str, query: ListQuery | None = None, *,
-             access_groups: set[str] | None = None) -> tuple[list[dict[str, Any]], int]:
-        """One page of documents of `kind` and the total count, filtered and sorted in SQL."""
+    def list(self, kind: str, query: ListQuery | None = None, *, access_groups: set[str] | None = None,
+             where: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], int]:
+        """One page of documents of `kind` and the total count, filtered and sorted in SQL.
+
+        `where` adds equality conditions on top-level document fields (a parent's id, say)
+        to the client's own filter.
+        """
         query = query or ListQuery()
+        if where:
+            query = queries.with_conditions(query, where)
         params: dict[str, Any] = {"kind": kind}
         if access_groups is not None:
             params["groups"] = sorted(access_groups)

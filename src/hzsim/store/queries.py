@@ -15,7 +15,9 @@ from sqlalchemy.sql import Select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
-from hzsim.contract.listing import Between, Chain, Comparison, Filter, ListField, Negation, Sort
+from dataclasses import replace
+
+from hzsim.contract.listing import Between, Chain, Comparison, Filter, ListField, ListQuery, Negation, Sort
 from hzsim.store.tables import documents
 
 
@@ -32,7 +34,8 @@ def _value(field: ListField) -> ColumnElement[Any]:
 
 def _array_has(field: ListField, value: Any, dialect: str) -> ColumnElement[bool]:
     if dialect == "postgresql":
-        return type_coerce(documents.c.doc, JSONB)[field.path].contains([value])
+        # A missing list holds nothing (false, not NULL), so NotEquals and Not read it right.
+        return func.coalesce(type_coerce(documents.c.doc, JSONB)[field.path].contains([value]), false())
     path = "$." + ".".join(f'"{part}"' for part in field.path)
     each = func.json_each(documents.c.doc, path).table_valued("value")
     return exists(select(literal(1)).select_from(each).where(each.c.value == value))
@@ -66,8 +69,8 @@ def compile_filter(node: Filter, dialect: str) -> ColumnElement[bool]:
     if isinstance(node, Between):
         return _value(node.field).between(node.low, node.high)
     if isinstance(node, Negation):
-        inner = compile_filter(node.part, dialect)
-        return or_(not_(inner), inner.is_(None))
+        # A comparison with a missing value is NULL, which counts as no match: NOT makes it one.
+        return not_(func.coalesce(compile_filter(node.part, dialect), false()))
     if isinstance(node, Chain):
         parts = [compile_filter(part, dialect) for part in node.parts]
         return and_(true(), *parts) if node.op == "And" else or_(false(), *parts)
@@ -108,3 +111,22 @@ def list_statements(with_groups: bool, sort: Sort | None, paged: bool, dialect: 
 def filtered_statements(node: Filter, with_groups: bool, sort: Sort | None, paged: bool,
                         dialect: str) -> tuple[Select[Any], Select[Any]]:
     return _statements(compile_filter(node, dialect), with_groups, sort, paged, dialect)
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    return "number" if isinstance(value, float) else "string"
+
+
+def with_conditions(query: ListQuery, where: dict[str, Any]) -> ListQuery:
+    """The query with equality conditions on document fields added to its filter."""
+    parts: list[Filter] = [
+        Comparison(ListField(name, (name,), _kind_of(value), None, frozenset({"Equals"}), False), "Equals", (value,))
+        for name, value in where.items()
+    ]
+    if query.filter is not None:
+        parts.append(query.filter)
+    return replace(query, filter=parts[0] if len(parts) == 1 else Chain("And", tuple(parts)))
