@@ -52,8 +52,8 @@ class Simulator:
         the running state untouched.
         """
         plan = scenarios.load(scenario)
-        self.store.wipe()
         with self.store.transaction() as tx:
+            self.store.wipe(tx)
             scenarios.apply(plan, tx, self)
             tx.set_meta(SCENARIO_META_KEY, plan.name)
             tx.set_meta(CLOCK_META_KEY, self.clock.state())

@@ -17,7 +17,7 @@ def grant(sim: Simulator, username: str, privileges: list[str], access_group_id:
     with sim.store.transaction() as tx:
         if tx.get("ad_user", user_id) is None:
             tx.insert("ad_user", user_id, {"id": user_id, "domain": "EXAMPLE", "dns_domain": "example.com",
-                                           "login_name": username, "password": "pw"})
+                                           "login_name": username, "password": "pw", "group": False})
         tx.insert("role", role_id, {"id": role_id, "name": f"{username}-{len(privileges)}", "privileges": privileges})
         permission_id = stable_id("permission", user_id, role_id, access_group_id)
         tx.insert("permission", permission_id, {"id": permission_id, "ad_user_or_group_id": user_id,

@@ -1,46 +1,29 @@
-"""Who is calling and what they may do: AD principals, roles, access groups, permissions.
+"""Who is calling and what they may do.
 
-Stored as documents: `ad_user` (SID, domain, login name, password), `role` (name and
-privileges), `local_access_group` (Root and children) and `permission` (a principal, a role
-and an access group). A caller's privileges are the union over their permissions, kept
-per access group so that resource checks can ask about the group a resource is in.
+The caller is an AD user (`ad_user` document). Their privileges are the union, over every
+permission granted to them or to a group they belong to (directly or through other groups),
+of the permission's role privileges with their subtrees, held on the permission's access
+group and on every group below it. They are kept per access group so that a resource check
+can ask about the group the resource is in.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
-from functools import cache
+from typing import Any
 
-from hzsim.contract import load_contract
+from hzsim.auth import roles
 from hzsim.errors import Unauthorized
+from hzsim.ids import stable_id
 from hzsim.store import Transaction
 
 ROOT_ACCESS_GROUP = "Root"
-ADMINISTRATORS_ROLE = "Administrators"
+ROOT_ACCESS_GROUP_ID = stable_id("local_access_group", ROOT_ACCESS_GROUP)
 # Kinds whose change alters what some caller may do.
 AUTH_KINDS = frozenset({"ad_user", "role", "permission", "local_access_group"})
 
-
-def stable_id(*parts: str) -> str:
-    """A UUID that is the same for the same name in every run (scenario objects)."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, "hzsim:" + ":".join(parts)))
-
-
-@cache
-def all_privileges() -> frozenset[str]:
-    """Every privilege the contract names."""
-    contract = load_contract()
-    names = set()
-    for op in contract.operations.values():
-        for group in (op.privileges.required, op.privileges.any_of, op.privileges.optional):
-            names.update(p.name for p in group)
-    return frozenset(names)
-
-
-def built_in_roles() -> dict[str, frozenset[str]]:
-    """Horizon's built-in roles hzsim knows so far, with their privileges."""
-    return {ADMINISTRATORS_ROLE: all_privileges()}
+__all__ = ["AUTH_KINDS", "ROOT_ACCESS_GROUP", "ROOT_ACCESS_GROUP_ID", "Caller", "authenticate", "find_user",
+           "privileges_of", "stable_id"]
 
 
 @dataclass(frozen=True)
@@ -61,56 +44,60 @@ class Caller:
         return {group for group, held in self.privileges.items() if privilege in held}
 
 
-def find_user(tx: Transaction, domain: str, username: str) -> dict | None:
+def find_user(tx: Transaction, domain: str, username: str) -> dict[str, Any] | None:
     domain, username = domain.strip().lower(), username.strip().lower()
-    users, _ = tx.list("ad_user")
-    for user in users:
-        domains = {user.get("domain", "").lower(), user.get("dns_domain", "").lower()}
-        if domain in domains and user.get("login_name", "").lower() == username:
+    # UPN-style and down-level names name the same user.
+    if "@" in username and not domain:
+        username, domain = username.split("@", 1)
+    for user in tx.list("ad_user", where={"group": False})[0]:
+        if user.get("login_name", "").lower() == username and domain in (
+                user.get("domain", "").lower(), user.get("dns_domain", "").lower()):
             return user
     return None
 
 
-def privileges_of(tx: Transaction, user: dict) -> dict[str, frozenset[str]]:
-    principals = {user["id"], *user.get("group_ids", [])}
-    roles = {role["id"]: role for role in tx.list("role")[0]}
-    groups: dict[str, set[str]] = {}
+def _memberships(tx: Transaction, user: dict[str, Any]) -> set[str]:
+    found = {user["id"]}
+    pending = list(user.get("group_ids", []))
+    while pending:
+        group_id = pending.pop()
+        if group_id not in found:
+            found.add(group_id)
+            group = tx.get("ad_user", group_id)
+            pending.extend(group.get("group_ids", []) if group else [])
+    return found
+
+
+def _descendants(groups: list[dict[str, Any]], group_id: str) -> set[str]:
+    found = {group_id}
+    changed = True
+    while changed:
+        changed = False
+        for group in groups:
+            if group.get("parent_id") in found and group["id"] not in found:
+                found.add(group["id"])
+                changed = True
+    return found
+
+
+def privileges_of(tx: Transaction, user: dict[str, Any]) -> dict[str, frozenset[str]]:
+    principals = _memberships(tx, user)
+    role_privileges = {role["id"]: roles.effective(role.get("privileges", [])) for role in tx.list("role")[0]}
+    access_groups = tx.list("local_access_group")[0]
+    held: dict[str, set[str]] = {}
     for permission in tx.list("permission")[0]:
         if permission.get("ad_user_or_group_id") not in principals:
             continue
-        role = roles.get(permission.get("role_id"))
-        if role:
-            groups.setdefault(permission["local_access_group_id"], set()).update(role.get("privileges", []))
-    return {group: frozenset(held) for group, held in groups.items()}
+        privileges = role_privileges.get(permission.get("role_id"), frozenset())
+        for group_id in _descendants(access_groups, permission["local_access_group_id"]):
+            held.setdefault(group_id, set()).update(privileges)
+    return {group: frozenset(privileges) for group, privileges in held.items()}
 
 
 def authenticate(tx: Transaction, domain: str, username: str, password: str, settings_password: str) -> dict:
     """The user for these credentials, if they hold at least one permission."""
     user = find_user(tx, domain, username)
     expected = settings_password if user and user.get("password_from_settings") else (user or {}).get("password")
-    if user is None or expected != password or not privileges_of(tx, user):
+    if user is None or not expected or expected != password or not privileges_of(tx, user):
         raise Unauthorized("login.invalid.credentials", "Invalid user name, password or domain.")
-    return user
-
-
-def add_administrator(tx: Transaction, *, domain: str, dns_domain: str, username: str, password: str | None,
-                      role_name: str = ADMINISTRATORS_ROLE) -> dict:
-    """Create (or keep) the built-in pieces and one administrator holding `role_name` on Root."""
-    root_id = stable_id("local_access_group", ROOT_ACCESS_GROUP)
-    if tx.get("local_access_group", root_id) is None:
-        tx.insert("local_access_group", root_id, {"id": root_id, "name": ROOT_ACCESS_GROUP, "children": []})
-    role_id = stable_id("role", role_name)
-    if tx.get("role", role_id) is None:
-        tx.insert("role", role_id, {"id": role_id, "name": role_name, "built_in": True,
-                                    "privileges": sorted(built_in_roles()[role_name])})
-    user_id = stable_id("ad_user", domain.lower(), username.lower())
-    # Without a password of its own the administrator logs on with the server's --admin-password.
-    user = {"id": user_id, "domain": domain, "dns_domain": dns_domain, "login_name": username,
-            "password": password, "password_from_settings": password is None, "group": False}
-    if tx.get("ad_user", user_id) is None:
-        tx.insert("ad_user", user_id, user)
-    permission_id = stable_id("permission", user_id, role_id, root_id)
-    if tx.get("permission", permission_id) is None:
-        tx.insert("permission", permission_id, {"id": permission_id, "ad_user_or_group_id": user_id,
-                                                "role_id": role_id, "local_access_group_id": root_id})
     return user

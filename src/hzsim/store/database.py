@@ -164,13 +164,15 @@ class Store:
         with lock, self.engine.begin() as connection:
             yield Transaction(connection, self.dialect, self.generations)
 
-    def wipe(self) -> None:
-        """Remove all state (documents, jobs, meta), keeping the schema."""
-        with self.transaction() as tx:
-            for table in reversed(metadata.sorted_tables):
-                # Logged-out sessions stay logged out across a reset.
-                if table is not revoked_sessions:
-                    tx.connection.execute(delete(table))
+    def wipe(self, tx: Transaction | None = None) -> None:
+        """Remove all state (documents, jobs, meta), keeping the schema; in `tx` when given."""
+        if tx is None:
+            with self.transaction() as own:
+                return self.wipe(own)
+        for table in reversed(metadata.sorted_tables):
+            # Logged-out sessions stay logged out across a reset.
+            if table is not revoked_sessions:
+                tx.connection.execute(delete(table))
         for kind in list(self.generations):
             self.generations[kind] += 1
 

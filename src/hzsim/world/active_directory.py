@@ -10,7 +10,7 @@ import hashlib
 import uuid
 from typing import Any
 
-from hzsim.auth.principals import stable_id
+from hzsim.ids import stable_id
 from hzsim.store import Transaction
 
 AD_DOMAIN, AD_CONTAINER, AD_USER = "ad_domain", "ad_container", "ad_user"

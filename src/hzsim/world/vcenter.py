@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hzsim.auth.principals import stable_id
+from hzsim.ids import stable_id
 from hzsim.store import Transaction
 
 VCENTER, DATACENTER, HOST_OR_CLUSTER, HOST = "vcenter", "datacenter", "host_or_cluster", "host"

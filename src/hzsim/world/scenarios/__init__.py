@@ -1,121 +1,98 @@
 """Scenarios: YAML descriptions of a whole world, loaded at start-up or on reset.
 
-A scenario is read and checked completely before it touches any state; an error names
-the line and the field. The format is documented in docs/scenarios.md.
+A scenario is parsed and checked before it touches anything, and it is applied in the same
+transaction that wipes the old state, so a bad one (an error names the line and the field)
+leaves the running state as it was. The format is documented in docs/scenarios.md.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from hzsim.auth.principals import ADMINISTRATORS_ROLE, add_administrator, built_in_roles
-from hzsim.errors import BadRequest
+from hzsim.auth import roles
+from hzsim.auth.principals import ROOT_ACCESS_GROUP, stable_id
+from hzsim.config import settings as global_settings
 from hzsim.store import Transaction
+from hzsim.world.active_directory import AD_USER, DomainBuilder
+from hzsim.world.scenarios.format import SCENARIO
+from hzsim.world.scenarios.schema import ScenarioError, parse_yaml
+from hzsim.world.vcenter import VCenterBuilder
 
 if TYPE_CHECKING:
     from hzsim.simulator import Simulator
 
-BUILT_IN = ("default", "empty")
+BUILT_IN = ("default", "empty", "pod-20k")
+LOCAL_ACCESS_GROUP, PERMISSION, ROLE = "local_access_group", "permission", "role"
+BUILT_IN_ADMINISTRATOR_RID = 500
 
-
-class ScenarioError(BadRequest):
-    def __init__(self, message: str) -> None:
-        super().__init__("hzsim.scenario.invalid", message)
-
-
-@dataclass(frozen=True)
-class Domain:
-    dns_name: str
-    netbios_name: str
-
-
-@dataclass(frozen=True)
-class Administrator:
-    username: str
-    domain: str
-    password: str | None
-    role: str
+__all__ = ["BUILT_IN", "Scenario", "ScenarioError", "apply", "load", "parse"]
 
 
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    domains: tuple[Domain, ...] = ()
-    administrators: tuple[Administrator, ...] = field(default_factory=tuple)
+    source: str
+    spec: dict[str, Any]
 
 
-def _where(node: yaml.Node, source: str) -> str:
-    return f"{source}, line {node.start_mark.line + 1}"
+def _at(item: dict[str, Any], source: str, field: str | None = None) -> str:
+    """Where a mapping (or one of its fields) stands in the scenario file."""
+    line = item["__lines__"].get(field, item["__line__"]) if field else item["__line__"]
+    return f"{source}, line {line}"
 
 
-def _mapping(node: yaml.Node, source: str, what: str, allowed: dict[str, bool]) -> dict[str, yaml.Node]:
-    """Check a mapping's keys: `allowed` maps each key to whether it is required."""
-    if not isinstance(node, yaml.MappingNode):
-        raise ScenarioError(f"{_where(node, source)}: {what} must be a mapping.")
-    found: dict[str, yaml.Node] = {}
-    for key_node, value_node in node.value:
-        key = key_node.value
-        if key not in allowed:
-            raise ScenarioError(f"{_where(key_node, source)}: unknown field '{key}' in {what}; "
-                                f"expected one of {', '.join(sorted(allowed))}.")
-        found[key] = value_node
-    for key, required in allowed.items():
-        if required and key not in found:
-            raise ScenarioError(f"{_where(node, source)}: {what} needs the field '{key}'.")
-    return found
-
-
-def _string(node: yaml.Node, source: str, what: str) -> str:
-    if not isinstance(node, yaml.ScalarNode) or node.tag.endswith(":null") or not str(node.value).strip():
-        raise ScenarioError(f"{_where(node, source)}: {what} must be a non-empty string.")
-    return str(node.value)
-
-
-def _sequence(node: yaml.Node, source: str, what: str) -> list[yaml.Node]:
-    if not isinstance(node, yaml.SequenceNode):
-        raise ScenarioError(f"{_where(node, source)}: {what} must be a list.")
-    return list(node.value)
+def _check_references(spec: dict[str, Any], source: str) -> None:
+    """What the shape alone cannot say: names that must refer to something in the scenario."""
+    domains = {name.lower() for d in spec["domains"] for name in (d["dns_name"], d["netbios_name"])}
+    role_names = {r.name for r in roles.BUILT_IN_ROLES} | {r["name"] for r in spec["roles"]}
+    groups = {ROOT_ACCESS_GROUP} | {g["name"] for g in spec["access_groups"]}
+    for role in spec["roles"]:
+        unknown = sorted(set(role["privileges"]) - roles.ALL_PRIVILEGES)
+        if unknown:
+            raise ScenarioError(f"{_at(role, source, 'privileges')}: role '{role['name']}' names unknown privileges "
+                                f"{', '.join(unknown)}.")
+    for admin in spec["administrators"]:
+        if admin["domain"].lower() not in domains:
+            raise ScenarioError(f"{_at(admin, source, 'domain')}: 'domain' {admin['domain']!r} is not one of the "
+                                "scenario's domains.")
+        if admin["role"] not in role_names:
+            raise ScenarioError(f"{_at(admin, source, 'role')}: 'role' {admin['role']!r} is not a built-in or "
+                                "scenario role.")
+        if admin["access_group"] not in groups:
+            raise ScenarioError(f"{_at(admin, source, 'access_group')}: 'access_group' {admin['access_group']!r} is not "
+                                "Root or one of the scenario's access groups.")
+    for domain in spec["domains"]:
+        names = {u["name"].lower() for u in domain["users"]} | {g["name"].lower() for g in domain["groups"]}
+        width = max(3, len(str(domain["user_count"])))
+        names |= {f"{domain['user_prefix']}{n:0{width}d}".lower() for n in range(1, domain["user_count"] + 1)}
+        for group in domain["groups"]:
+            for member in group["members"]:
+                if member.lower() not in names:
+                    raise ScenarioError(f"{_at(group, source, 'members')}: member {member!r} of group '{group['name']}' "
+                                        "is not a user or group of the domain.")
+            if group["member_count"] > domain["user_count"]:
+                raise ScenarioError(f"{_at(group, source, 'member_count')}: 'member_count' is larger than 'user_count'.")
+    for vcenter in spec["vcenters"]:
+        for datacenter in vcenter["datacenters"]:
+            folders = set(datacenter["vm_folders"])
+            for vm in [*datacenter["base_vms"], *datacenter["vm_templates"]]:
+                if vm["folder"] and vm["folder"] not in folders:
+                    raise ScenarioError(f"{_at(vm, source, 'folder')}: 'folder' {vm['folder']!r} is not one of the "
+                                        "datacenter's vm_folders.")
+        for stream in vcenter["im_streams"]:
+            for tag in stream["tags"]:
+                if tag["version"] not in stream["versions"]:
+                    raise ScenarioError(f"{_at(tag, source, 'version')}: 'version' {tag['version']!r} is not one of the "
+                                        "stream's versions.")
 
 
 def parse(text: str, source: str) -> Scenario:
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark else ""
-        raise ScenarioError(f"{source}{line}: not valid YAML ({getattr(error, 'problem', error)}).") from None
-    if root is None:
-        raise ScenarioError(f"{source}: the scenario is empty.")
-    top = _mapping(root, source, "the scenario", {"name": True, "description": False, "domains": False,
-                                                 "administrators": False})
-    domains = []
-    for item in _sequence(top["domains"], source, "'domains'") if "domains" in top else []:
-        fields = _mapping(item, source, "a domain", {"dns_name": True, "netbios_name": True})
-        domains.append(Domain(_string(fields["dns_name"], source, "'dns_name'"),
-                              _string(fields["netbios_name"], source, "'netbios_name'")))
-    administrators = []
-    for item in _sequence(top["administrators"], source, "'administrators'") if "administrators" in top else []:
-        fields = _mapping(item, source, "an administrator",
-                          {"username": True, "domain": True, "password": False, "role": False})
-        administrators.append(Administrator(
-            username=_string(fields["username"], source, "'username'"),
-            domain=_string(fields["domain"], source, "'domain'"),
-            password=_string(fields["password"], source, "'password'") if "password" in fields else None,
-            role=_string(fields["role"], source, "'role'") if "role" in fields else ADMINISTRATORS_ROLE,
-        ))
-        if administrators[-1].role not in built_in_roles():
-            raise ScenarioError(f"{_where(fields['role'], source)}: unknown role '{administrators[-1].role}'; "
-                                f"expected one of {', '.join(sorted(built_in_roles()))}.")
-        if not any(administrators[-1].domain.lower() in (d.netbios_name.lower(), d.dns_name.lower())
-                   for d in domains):
-            raise ScenarioError(f"{_where(fields['domain'], source)}: domain '{administrators[-1].domain}' "
-                                "is not one of the scenario's domains.")
-    return Scenario(_string(top["name"], source, "'name'"), tuple(domains), tuple(administrators))
+    spec = parse_yaml(text, SCENARIO, source)
+    _check_references(spec, source)
+    return Scenario(spec["name"], source, spec)
 
 
 def load(name_or_path: str) -> Scenario:
@@ -132,9 +109,52 @@ def load(name_or_path: str) -> Scenario:
 
 def apply(scenario: Scenario, tx: Transaction, sim: "Simulator") -> None:
     """Create the scenario's world in an empty store, through the same code the API uses."""
-    domains = {d.netbios_name.lower(): d for d in scenario.domains}
-    domains.update({d.dns_name.lower(): d for d in scenario.domains})
-    for admin in scenario.administrators:
-        domain = domains[admin.domain.lower()]
-        add_administrator(tx, domain=domain.netbios_name, dns_domain=domain.dns_name, username=admin.username,
-                          password=admin.password, role_name=admin.role)
+    spec = scenario.spec
+    now = sim.clock.now()
+    for vcenter in spec["vcenters"]:
+        VCenterBuilder(tx, vcenter, now).build()
+    principals: dict[tuple[str, str], dict[str, Any]] = {}
+    for domain in spec["domains"]:
+        builder = DomainBuilder(tx, domain)
+        builder.build()
+        for name, doc in builder.by_name.items():
+            principals[(builder.netbios.lower(), name)] = doc
+            principals[(builder.dns.lower(), name)] = doc
+    roles.create_built_in_roles(tx)
+    role_ids = {role.name: stable_id("role", role.name) for role in roles.BUILT_IN_ROLES}
+    for role in spec["roles"]:
+        role_ids[role["name"]] = roles.create_role(tx, role["name"], role["description"] or "", role["privileges"])
+    group_ids = {ROOT_ACCESS_GROUP: roles.create_access_group(tx, ROOT_ACCESS_GROUP, "Root access group", None)}
+    for group in spec["access_groups"]:
+        group_ids[group["name"]] = roles.create_access_group(tx, group["name"], group["description"] or "",
+                                                             group_ids[ROOT_ACCESS_GROUP])
+    for admin in spec["administrators"]:
+        key = (admin["domain"].lower(), admin["username"].lower())
+        principal = principals.get(key)
+        if principal is None:
+            principal = _create_principal(tx, spec, admin)
+            principals[key] = principal
+        elif admin["password"] is not None and not principal["group"]:
+            principal["password"] = admin["password"]
+            tx.update(AD_USER, principal["id"], {**tx.get(AD_USER, principal["id"]), "password": admin["password"]})
+        roles.create_permission(tx, principal["id"], role_ids[admin["role"]], group_ids[admin["access_group"]])
+    global_settings.create_defaults(tx)
+
+
+def _create_principal(tx: Transaction, spec: dict[str, Any], admin: dict[str, Any]) -> dict[str, Any]:
+    """An administrator the domain's user list does not name: add them to that domain."""
+    domain = next(d for d in spec["domains"]
+                  if admin["domain"].lower() in (d["dns_name"].lower(), d["netbios_name"].lower()))
+    builder = DomainBuilder(tx, domain)
+    existing = [u for u in tx.list(AD_USER, where={"dns_domain": builder.dns})[0]]
+    builder.next_rid = max((int(u["id"].rsplit("-", 1)[1]) for u in existing), default=builder.next_rid - 1) + 1
+    if admin["username"].lower() == "administrator":
+        builder.next_rid = BUILT_IN_ADMINISTRATOR_RID  # as in every AD domain, so its SID never moves
+    if admin["group"]:
+        doc = builder.add_group(admin["username"], None)
+    else:
+        doc = builder.add_user(admin["username"], admin["password"] or "")
+        # Without a password of its own, the administrator logs on with the server's --admin-password.
+        doc["password_from_settings"] = admin["password"] is None
+    tx.insert(AD_USER, doc["id"], doc)
+    return doc

@@ -91,7 +91,8 @@ def check(node: yaml.Node, shape: Shape, name: str, source: str) -> Any:
         return [check(item, shape.item, name, source) for item in node.value]
     if not isinstance(node, yaml.MappingNode):
         raise ScenarioError(f"{_where(node, source)}: '{name}' must be a mapping.")
-    out: dict[str, Any] = {"__line__": node.start_mark.line + 1}
+    lines: dict[str, int] = {}
+    out: dict[str, Any] = {"__line__": node.start_mark.line + 1, "__lines__": lines}
     seen: set[str] = set()
     for key_node, value_node in node.value:
         key = str(key_node.value)
@@ -101,6 +102,7 @@ def check(node: yaml.Node, shape: Shape, name: str, source: str) -> Any:
         if key in seen:
             raise ScenarioError(f"{_where(key_node, source)}: field '{key}' is given twice.")
         seen.add(key)
+        lines[key] = key_node.start_mark.line + 1
         out[key] = check(value_node, shape.fields[key].shape, key, source)
     for key, spec in shape.fields.items():
         if key not in out:

@@ -1,0 +1,1 @@
+"""Config operations (`/rest/config/...`): settings, virtual centers, access, image management."""
