@@ -71,6 +71,14 @@ def operation(*operation_ids: str, empty_body: bool = False, validate_body: bool
 def load_handlers() -> dict[str, Handler]:
     """Import every module that registers handlers; return the registry."""
     import hzsim.auth.operations  # noqa: F401
+    import hzsim.config.access  # noqa: F401
+    import hzsim.config.image_management  # noqa: F401
+    import hzsim.config.settings  # noqa: F401
+    import hzsim.config.virtual_centers  # noqa: F401
+    import hzsim.external.active_directory  # noqa: F401
+    import hzsim.external.vcenter_objects  # noqa: F401
     import hzsim.inventory  # noqa: F401
+    import hzsim.monitor.pods  # noqa: F401
+    import hzsim.monitor.virtual_centers  # noqa: F401
 
     return HANDLERS

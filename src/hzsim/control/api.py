@@ -16,6 +16,7 @@ from starlette.routing import Route
 from hzsim.engine.clock import ClockSetting
 from hzsim.errors import BadRequest
 from hzsim.http.responses import JSONResponse
+from hzsim.world import faults
 
 if TYPE_CHECKING:
     from hzsim.simulator import Simulator
@@ -75,7 +76,28 @@ def routes(sim: "Simulator") -> list[Route]:
         await run_in_threadpool(sim.reset, scenario)
         return JSONResponse({"scenario": scenario, **sim.clock.state()})
 
+    def _in_transaction(fn):  # run a store function in a write transaction, off the event loop
+        def run(*args):
+            with sim.store.transaction() as tx:
+                return fn(tx, *args)
+
+        return lambda *args: run_in_threadpool(run, *args)
+
+    async def add_fault(request: Request) -> Response:
+        body = await _json_body(request)
+        fault = await _in_transaction(faults.register)(body, sim.clock.now())
+        return JSONResponse(fault, status_code=201)
+
+    async def list_faults(_request: Request) -> Response:
+        return JSONResponse(await _in_transaction(faults.listing)())
+
+    async def clear_faults(_request: Request) -> Response:
+        return JSONResponse({"cleared": await _in_transaction(faults.clear)()})
+
     return [
+        Route(f"{PREFIX}/faults", add_fault, methods=["POST"]),
+        Route(f"{PREFIX}/faults", list_faults, methods=["GET"]),
+        Route(f"{PREFIX}/faults", clear_faults, methods=["DELETE"]),
         Route(f"{PREFIX}/health", health, methods=["GET"]),
         Route(f"{PREFIX}/clock", get_clock, methods=["GET"]),
         Route(f"{PREFIX}/clock", put_clock, methods=["PUT"]),

@@ -27,6 +27,8 @@ from hzsim.http.responses import JSONResponse, error_response
 from hzsim.http.routing import Router
 from hzsim.operations import Handler, OperationRequest, Page, load_handlers
 from hzsim.store import ConcurrentUpdate
+from hzsim.world import faults
+from hzsim.world.faults import WorldFault
 
 if TYPE_CHECKING:
     from hzsim.simulator import Simulator
@@ -133,6 +135,10 @@ class RestApi:
                 with self.sim.store.transaction(write=write) as tx:
                     request = OperationRequest(op, path, query, body, caller, tx, self.sim, list_query)
                     return handler.fn(request), caller
+            except WorldFault as fault:
+                with self.sim.store.transaction() as tx:
+                    faults.fire(tx, fault.kind, *fault.targets)
+                raise
             except (ConcurrentUpdate, IntegrityError, OperationalError) as error:
                 # Another transaction won the race for the same rows: run again on fresh state.
                 if isinstance(error, OperationalError) and not _is_retryable(error):

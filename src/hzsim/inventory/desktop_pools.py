@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hzsim.inventory.resources import get_document, list_documents
+from hzsim.resources import get_document, list_documents
 from hzsim.operations import OperationRequest, Page, operation
 
 KIND = "desktop_pool"

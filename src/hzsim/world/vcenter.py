@@ -145,6 +145,7 @@ class VCenterBuilder:
             "hardware_version": spec["hardware_version"], "vtpm_capable": spec["vtpm"],
             "network_type": "STANDARD_NETWORK", "num_nics": spec["num_nics"],
             "incompatible_reasons": list(spec["incompatible_reasons"]),
+            "compatible": not spec["incompatible_reasons"],
             "created_at": self.now - 90 * 86_400_000, "updated_at": self.now})
         parent, chain = None, ""
         count = len(spec["snapshots"])

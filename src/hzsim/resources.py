@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hzsim.errors import NotFound
+from hzsim.errors import BadRequest, NotFound
 from hzsim.operations import OperationRequest, Page
 
 
@@ -43,3 +43,16 @@ def get_document(request: OperationRequest, kind: str, not_found_key: str, what:
     if doc is None or (groups is not None and doc.get("access_group_id") not in groups):
         raise NotFound(not_found_key, f"{what} with id {id_} not found.")
     return doc
+
+
+def require(request: OperationRequest, kind: str, id_: str | None, field: str, what: str,
+            error_key: str) -> dict[str, Any]:
+    """A document a query parameter or body field refers to; 400 naming the field if it is unknown."""
+    doc = request.tx.get(kind, id_) if id_ else None
+    if doc is None:
+        raise BadRequest(error_key, f"Invalid '{field}': no {what} with id {id_!r}.")
+    return doc
+
+
+def page_of(items: list[dict[str, Any]]) -> Page:
+    return Page(items, len(items))

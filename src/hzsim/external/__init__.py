@@ -1,0 +1,1 @@
+"""External operations (`/rest/external/...`): objects of vCenter and Active Directory."""

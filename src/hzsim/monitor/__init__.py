@@ -1,0 +1,1 @@
+"""Monitor operations (`/rest/monitor/...`): the health of vCenters and pods."""
