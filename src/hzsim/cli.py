@@ -78,5 +78,39 @@ def serve(host: str, port: int, no_tls: bool, db_url: str | None, data_dir: Path
     uvicorn.run(create_app(sim), host=host, port=port, log_level=log_level, access_log=False, **ssl)
 
 
+@main.group()
+def scenario() -> None:
+    """Check and show scenarios (docs/scenarios.md)."""
+
+
+@scenario.command("check")
+@click.argument("name_or_file")
+def scenario_check(name_or_file: str) -> None:
+    """Parse a scenario and report the first problem, with its line."""
+    from hzsim.errors import HorizonError
+    from hzsim.world import scenarios
+
+    try:
+        loaded = scenarios.load(name_or_file)
+    except HorizonError as error:
+        raise click.ClickException(error.message) from None
+    spec = loaded.spec
+    click.echo(f"{loaded.name}: {len(spec['vcenters'])} vCenter(s), {len(spec['domains'])} domain(s), "
+               f"{len(spec['administrators'])} administrator(s): OK")
+
+
+@scenario.command("show")
+@click.argument("name_or_file")
+def scenario_show(name_or_file: str) -> None:
+    """Print a scenario as YAML with every default spelt out."""
+    from hzsim.errors import HorizonError
+    from hzsim.world import scenarios
+
+    try:
+        click.echo(scenarios.dump(scenarios.load(name_or_file)), nl=False)
+    except HorizonError as error:
+        raise click.ClickException(error.message) from None
+
+
 if __name__ == "__main__":
     main()

@@ -137,6 +137,9 @@ class VCenterBuilder:
 
     def _base_vm(self, dc_id: str, dc_path: str, spec: dict[str, Any], folders: dict[str | None, str]) -> None:
         vm_id = moid(self.tx, "vm")
+        reasons = list(spec["incompatible_reasons"])
+        if not spec["snapshots"] and "NO_SNAPSHOTS" not in reasons:
+            reasons.append("NO_SNAPSHOTS")  # a VM without a snapshot cannot be an instant-clone image
         folder = folders.get(spec["folder"], f"{dc_path}/vm/{spec['folder']}" if spec["folder"] else f"{dc_path}/vm")
         self.tx.insert(BASE_VM, vm_id, {
             "id": vm_id, "vcenter_id": self.id, "datacenter_id": dc_id, "name": spec["name"],
@@ -144,8 +147,7 @@ class VCenterBuilder:
             "operating_system_display_name": OS_DISPLAY_NAMES.get(spec["operating_system"], spec["operating_system"]),
             "hardware_version": spec["hardware_version"], "vtpm_capable": spec["vtpm"],
             "network_type": "STANDARD_NETWORK", "num_nics": spec["num_nics"],
-            "incompatible_reasons": list(spec["incompatible_reasons"]),
-            "compatible": not spec["incompatible_reasons"],
+            "incompatible_reasons": reasons, "compatible": not reasons,
             "created_at": self.now - 90 * 86_400_000, "updated_at": self.now})
         parent, chain = None, ""
         count = len(spec["snapshots"])

@@ -158,3 +158,20 @@ def _create_principal(tx: Transaction, spec: dict[str, Any], admin: dict[str, An
         doc["password_from_settings"] = admin["password"] is None
     tx.insert(AD_USER, doc["id"], doc)
     return doc
+
+
+def plain(value: Any) -> Any:
+    """A parsed scenario without the line bookkeeping: plain data, as YAML would hold it."""
+    if isinstance(value, dict):
+        # An optional field left out reads as None: leaving it out again says the same.
+        return {k: plain(v) for k, v in value.items() if not k.startswith("__") and v is not None}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def dump(scenario: Scenario) -> str:
+    """The scenario as YAML with every default spelt out; parsing it gives the same scenario."""
+    import yaml
+
+    return yaml.safe_dump(plain(scenario.spec), sort_keys=False, allow_unicode=True)

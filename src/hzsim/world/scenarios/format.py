@@ -10,6 +10,7 @@ _CONTRACT = load_contract()
 OPERATING_SYSTEMS = tuple(_CONTRACT.schema("BaseVMInfoV3")["properties"]["operating_system"]["enum"])
 GUEST_OS = tuple(_CONTRACT.schema("CustomizationSpecInfo")["properties"]["guest_os"]["enum"])
 DATASTORE_TYPES = ("VMFS", "NFS", "VSAN", "VVOL")
+INCOMPATIBLE_REASONS = tuple(_CONTRACT.schema("BaseVMInfoV2")["properties"]["incompatible_reasons"]["items"]["enum"])
 NATURAL = Scalar(int, minimum=0)
 POSITIVE = Scalar(int, minimum=1)
 
@@ -24,7 +25,7 @@ BASE_VM = Mapping({
     "memory_mb": optional(POSITIVE, 8192),
     "disk_size_mb": optional(POSITIVE, 61440),
     "num_nics": optional(NATURAL, 1),
-    "incompatible_reasons": many(TEXT),
+    "incompatible_reasons": many(Scalar(str, INCOMPATIBLE_REASONS)),
     "snapshots": many(TEXT),  # a chain: each snapshot is the child of the one before
 })
 
@@ -78,7 +79,7 @@ VCENTER = Mapping({
     "version": optional(TEXT, "8.0.2"),
     "build": optional(TEXT, "22617221"),
     "user_name": optional(TEXT, "administrator@vsphere.local"),
-    "limits": optional(LIMITS, dict),
+    "limits": optional(LIMITS),
     "datacenters": many(DATACENTER),
     "customization_specs": many(Mapping({"name": required(TEXT), "guest_os": optional(Scalar(str, GUEST_OS),
                                                                                       "WINDOWS"),
