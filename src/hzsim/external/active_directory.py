@@ -7,7 +7,7 @@ from typing import Any
 from hzsim.errors import NotFound
 from hzsim.operations import OperationRequest, Page, operation
 from hzsim.resources import page_of
-from hzsim.world.active_directory import AD_CONTAINER, AD_DOMAIN, AD_USER
+from hzsim.world.active_directory import AD_CONTAINER, AD_DOMAIN, AD_USER, IC_DOMAIN_ACCOUNT
 
 
 @operation("listADDomains", "listADDomainsV2", "listADDomainsV3")
@@ -78,3 +78,17 @@ def get_ad_user_or_group(request: OperationRequest) -> dict[str, Any]:
         out["user_count"] = sum(1 for m in members if m and not m["group"])
         out["sub_group_count"] = sum(1 for m in members if m and m["group"])
     return out
+
+
+@operation("listICDomainAccounts")
+def list_ic_domain_accounts(request: OperationRequest) -> Page:
+    return page_of(request.tx.list(IC_DOMAIN_ACCOUNT)[0])
+
+
+@operation("getICDomainAccount")
+def get_ic_domain_account(request: OperationRequest) -> dict[str, Any]:
+    account = request.tx.get(IC_DOMAIN_ACCOUNT, request.path["id"])
+    if account is None:
+        raise NotFound("config.ic.domain.account.not.found",
+                       f"Instant clone domain account with id {request.path['id']} not found.")
+    return account

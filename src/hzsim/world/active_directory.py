@@ -14,6 +14,7 @@ from hzsim.ids import stable_id
 from hzsim.store import Transaction
 
 AD_DOMAIN, AD_CONTAINER, AD_USER = "ad_domain", "ad_container", "ad_user"
+IC_DOMAIN_ACCOUNT = "ic_domain_account"
 FIRST_RID = 1104
 
 
@@ -45,6 +46,10 @@ class DomainBuilder:
             "id": domain_id, "dns_name": self.dns, "netbios_name": self.netbios,
             "domain_type": "CONNECTION_SERVER_DOMAIN", "primary_account": {"username": f"svc-horizon@{self.dns}"},
             "auxiliary_accounts": [], "sid": self.sid})
+        # The service account instant clones join machines to the domain with.
+        account_id = stable_id("ic_domain_account", self.dns)
+        self.tx.insert(IC_DOMAIN_ACCOUNT, account_id, {"id": account_id, "ad_domain_id": domain_id,
+                                                       "username": self.spec["instant_clone_account"]})
         for rdn in ["CN=Users", "CN=Computers", *self.spec["containers"]]:
             container_id = stable_id("ad_container", self.dns, rdn)
             self.tx.insert(AD_CONTAINER, container_id, {"id": container_id, "domain_id": domain_id, "rdn": rdn})

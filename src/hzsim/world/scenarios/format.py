@@ -104,6 +104,7 @@ DOMAIN = Mapping({
                            "last_name": optional(TEXT), "email": optional(TEXT)})),
     "groups": many(GROUP),
     "containers": many(TEXT),
+    "instant_clone_account": optional(TEXT, "svc-instantclone"),
 })
 
 ACCESS_GROUP = Mapping({
