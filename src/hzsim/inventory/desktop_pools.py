@@ -1,26 +1,238 @@
 """Desktop pools: the canonical pool document and the operations on it.
 
-One document per pool holds the union of every versioned field; GET v1..v8 are
-projections of it through each version's response schema.
+One document per pool holds the union of every versioned field (shaped like the newest
+version, DesktopPoolInfoV8); GET v1..v8 project it through each version's response schema,
+after the small per-version mapping in `view` (v1 nests its settings; v2..v4 call the
+shortcut locations `shortcut_locations`). Create specs of every version map onto it directly:
+they only add fields from version to version.
 """
 
 from __future__ import annotations
 
+import copy
+import uuid
 from typing import Any
 
-from hzsim.resources import get_document, list_documents
+from hzsim.auth.principals import ROOT_ACCESS_GROUP_ID
+from hzsim.errors import Conflict, Forbidden, NotFound
+from hzsim.inventory import provisioning
+from hzsim.inventory.pool_rules import check_pool, refuse
 from hzsim.operations import OperationRequest, Page, operation
+from hzsim.resources import get_document, list_documents
+from hzsim.store import Transaction
+from hzsim.world.active_directory import AD_DOMAIN, IC_DOMAIN_ACCOUNT
+from hzsim.world.vcenter import DATASTORE, VM_FOLDER
 
 KIND = "desktop_pool"
+LOCAL_ACCESS_GROUP = "local_access_group"
+
+# Defaults Horizon applies to fields a create spec leaves out.
+_DEFAULTS: dict[str, Any] = {
+    "enabled": True, "enable_provisioning": True, "stop_provisioning_on_error": True,
+    "allow_multiple_user_assignments": False, "allow_users_to_choose_machines": False,
+    "display_assigned_machine_name": False, "display_machine_alias": False, "enable_client_restrictions": False,
+    "cloud_managed": False, "cloud_assigned": False, "cloud_brokered": False, "session_type": "DESKTOP",
+    "transparent_page_sharing_scope": "VM", "allow_rds_pool_multi_session_per_user": False,
+}
+_PATTERN_DEFAULTS = {"max_number_of_machines": 1, "number_of_spare_machines": 1, "min_number_of_machines": 0,
+                     "provisioning_time": "UP_FRONT"}
+_SESSION_DEFAULTS = {"allow_multiple_sessions_per_user": False, "allow_users_to_reset_machines": False,
+                     "delete_or_refresh_machine_after_logoff": "NEVER", "disconnected_session_timeout_policy": "NEVER",
+                     "power_policy": "TAKE_NO_POWER_ACTION", "refresh_os_disk_after_logoff": "NEVER",
+                     "session_timeout_policy": "DEFAULT"}
+_DISPLAY_DEFAULTS = {"allow_users_to_choose_protocol": True, "default_display_protocol": "BLAST",
+                     "renderer3d": "DISABLED", "grid_vgpus_enabled": False, "session_collaboration_enabled": False,
+                     "max_number_of_monitors": 2, "max_resolution_of_any_one_monitor": "WUXGA"}
+
+
+def _same_name(tx: Transaction, name: str) -> dict[str, Any] | None:
+    for pool in tx.list(KIND)[0]:
+        if pool["name"].lower() == name.lower():
+            return pool
+    return None
+
+
+def pool_from_spec(spec: dict[str, Any], now: int) -> dict[str, Any]:
+    """The canonical pool a create spec describes, with Horizon's defaults filled in."""
+    pool = {**_DEFAULTS, **copy.deepcopy({k: v for k, v in spec.items() if k not in ("machines",)})}
+    pool.update({"id": str(uuid.uuid4()), "created_at": now, "updated_at": now, "delete_in_progress": False})
+    pool.setdefault("display_name", pool["name"])
+    pool.setdefault("access_group_id", ROOT_ACCESS_GROUP_ID)
+    if pool["type"] == "AUTOMATED":
+        if pool.get("naming_method") == "PATTERN" and pool.get("pattern_naming_settings"):
+            pool["pattern_naming_settings"] = {**_PATTERN_DEFAULTS, **pool["pattern_naming_settings"]}
+        if pool.get("naming_method") == "SPECIFIED" and pool.get("specific_naming_settings"):
+            settings = pool["specific_naming_settings"]
+            settings.setdefault("num_unassigned_machines_kept_powered_on", 1)
+            settings.setdefault("start_machines_in_maintenance_mode", False)
+        if pool.get("provisioning_settings") is not None:
+            pool["provisioning_settings"].setdefault("add_virtual_tpm", False)
+        pool.setdefault("customization_settings", {})
+    if pool["type"] != "RDS":
+        pool["session_settings"] = {**_SESSION_DEFAULTS, **(pool.get("session_settings") or {})}
+        pool["display_protocol_settings"] = {**_DISPLAY_DEFAULTS, **(pool.get("display_protocol_settings") or {})}
+    if pool.get("user_assignment") == "DEDICATED":
+        pool.setdefault("automatic_user_assignment", True)
+    return pool
+
+
+def _prepare_automated(tx: Transaction, pool: dict[str, Any]) -> None:
+    """Facts the engine needs later, kept on the document outside every version's schema."""
+    settings = pool["provisioning_settings"]
+    folder = tx.get(VM_FOLDER, settings["vm_folder_id"])
+    pool["_vm_folder_path"] = folder["path"] if folder else "/vm"
+    pool["_datastore_ids"] = [d["datastore_id"] for d in pool["storage_settings"]["datastores"]]
+    account = tx.get(IC_DOMAIN_ACCOUNT, pool["customization_settings"].get("instant_clone_domain_account_id") or "")
+    domain = tx.get(AD_DOMAIN, account["ad_domain_id"]) if account else None
+    pool["_dns_domain"] = domain["dns_name"] if domain else "example.com"
+    if pool.get("naming_method") == "SPECIFIED":
+        pool["_specified_names"] = [e["name"] for e in pool["specific_naming_settings"].pop("specified_names")]
+    status: dict[str, Any] = {}
+    pool["provisioning_status_data"] = status
+    if pool["source"] == "INSTANT_CLONE":
+        status.update({"instant_clone_operation": "NONE"})
+
+
+def create_pool(request: OperationRequest) -> None:
+    tx, now, spec = request.tx, request.now, request.body
+    if _same_name(tx, spec["name"]):
+        raise Conflict("inventory.desktop.pool.name.in.use", f"A desktop pool named {spec['name']!r} already exists.")
+    pool = pool_from_spec(spec, now)
+    if tx.get(LOCAL_ACCESS_GROUP, pool["access_group_id"]) is None:
+        raise refuse("invalid.reference", f"Field 'access_group_id' names no access group ({pool['access_group_id']!r}).")
+    if request.caller is not None and not request.caller.has("POOL_MANAGEMENT", pool["access_group_id"]):
+        raise Forbidden("common.forbidden", "The caller lacks POOL_MANAGEMENT on the pool's access group.")
+    check_pool(tx, pool)
+    if pool["type"] == "AUTOMATED":
+        for datastore_id in [d["datastore_id"] for d in pool["storage_settings"]["datastores"]]:
+            if tx.get(DATASTORE, datastore_id) is None:
+                raise refuse("invalid.reference", f"No datastore {datastore_id!r}.")
+        _prepare_automated(tx, pool)
+        if pool["source"] == "INSTANT_CLONE":
+            provisioning.start_initial_publish(tx, pool, now)
+        else:
+            provisioning.request_reconcile(tx, pool["id"], now)
+    tx.insert(KIND, pool["id"], pool)
+
+
+@operation("createDesktopPool", "createDesktopPoolV2", "createDesktopPoolV7", "createDesktopPoolV8")
+def create_desktop_pool(request: OperationRequest) -> None:
+    create_pool(request)
+
+
+# -- reads --------------------------------------------------------------------------------
+
+def view(doc: dict[str, Any], version: int) -> dict[str, Any]:
+    """The per-version mapping of the canonical document, before projection."""
+    if 2 <= version <= 4 and "shortcut_locations_v2" in doc:
+        doc = {**doc, "shortcut_locations": doc["shortcut_locations_v2"]}
+    if version == 1:
+        session = doc.get("session_settings") or {}
+        doc = {**doc, "settings": {
+            "session_type": doc.get("session_type"), "enable_client_restrictions": doc.get("enable_client_restrictions"),
+            "category_folder_name": doc.get("category_folder_name"), "cloud_managed": doc.get("cloud_managed"),
+            "cloud_assigned": doc.get("cloud_assigned"), "cs_restriction_tags": doc.get("cs_restriction_tags"),
+            "delete_in_progress": doc.get("delete_in_progress"), "shortcut_locations": doc.get("shortcut_locations_v2"),
+            "allow_mutilple_sessions_per_user": session.get("allow_multiple_sessions_per_user"),
+            "session_settings": session, "display_protocol_settings": doc.get("display_protocol_settings")}}
+    return doc
 
 
 @operation("listDesktopPools", "listDesktopPoolsV2", "listDesktopPoolsV3", "listDesktopPoolsV4",
            "listDesktopPoolsV5", "listDesktopPoolsV6", "listDesktopPoolsV7", "listDesktopPoolsV8")
 def list_desktop_pools(request: OperationRequest) -> Page:
-    return list_documents(request, KIND)
+    page = list_documents(request, KIND)
+    return Page([view(doc, request.op.version) for doc in page.items], page.total)
 
 
 @operation("getDesktopPool", "getDesktopPoolV2", "getDesktopPoolV3", "getDesktopPoolV4",
            "getDesktopPoolV5", "getDesktopPoolV6", "getDesktopPoolV7", "getDesktopPoolV8")
 def get_desktop_pool(request: OperationRequest) -> dict[str, Any]:
-    return get_document(request, KIND, "inventory.desktop.pool.not.found", "Desktop pool")
+    return view(get_document(request, KIND, "inventory.desktop.pool.not.found", "Desktop pool"), request.op.version)
+
+
+def find_pool(request: OperationRequest, privilege: str) -> dict[str, Any]:
+    """The pool of the path, visible to the caller, who must hold `privilege` on its access group."""
+    pool = request.tx.get(KIND, request.path["id"])
+    caller = request.caller
+    if pool is None or (caller is not None and not caller.has("POOL_VIEW", pool["access_group_id"])):
+        raise NotFound("inventory.desktop.pool.not.found", f"Desktop pool with id {request.path['id']} not found.")
+    if caller is not None and not caller.has(privilege, pool["access_group_id"]):
+        raise Forbidden("common.forbidden", f"The caller lacks {privilege} on the desktop pool's access group.")
+    return pool
+
+
+@operation("checkDesktopPoolNameAvailability")
+def check_name_availability(request: OperationRequest) -> dict[str, Any]:
+    return {"available": _same_name(request.tx, request.body["name"]) is None}
+
+
+# -- delete -------------------------------------------------------------------------------
+
+@operation("deleteDesktopPool", "deleteDesktopPoolV7", "deleteDesktopPoolV8", empty_body=True)
+def delete_desktop_pool(request: OperationRequest) -> None:
+    tx = request.tx
+    pool = find_pool(request, "POOL_MANAGEMENT")
+    if pool.get("delete_in_progress"):
+        raise refuse("delete.in.progress", "The desktop pool is already being deleted.")
+    machines = provisioning.pool_machines(tx, pool["id"])
+    if request.query.get("enforce_associated_session_check") and tx.list(
+            "session", where={"desktop_pool_id": pool["id"]})[1]:
+        raise refuse("has.sessions", "The desktop pool has sessions; log them off or delete without the session "
+                                     "check.")
+    if not machines:
+        tx.delete(KIND, pool["id"])
+        return
+    pool.update({"delete_in_progress": True, "enabled": False, "enable_provisioning": False,
+                 "_delete_from_disk": bool((request.body or {}).get("delete_from_disk"))})
+    tx.update(KIND, pool["id"], pool)
+    for machine in machines:
+        if machine["state"] != "DELETING":
+            provisioning.start_machine_delete(tx, machine, request.now)
+
+
+# -- bulk switches ------------------------------------------------------------------------
+
+def _bulk(request: OperationRequest, privilege: str, change: dict[str, Any], automated_only: bool = False) -> list:
+    results = []
+    for pool_id in request.body:
+        pool = request.tx.get(KIND, pool_id)
+        caller = request.caller
+        if pool is None or (caller is not None and not caller.has("POOL_VIEW", pool["access_group_id"])):
+            results.append(_item(pool_id, 404, "inventory.desktop.pool.not.found", "Desktop pool not found."))
+        elif caller is not None and not caller.has(privilege, pool["access_group_id"]):
+            results.append(_item(pool_id, 403, "common.forbidden", f"The caller lacks {privilege}."))
+        elif automated_only and pool["type"] != "AUTOMATED":
+            results.append(_item(pool_id, 400, "inventory.desktop.pool.not.automated",
+                                 "Provisioning applies to automated desktop pools only."))
+        else:
+            pool.update(change)
+            request.tx.update(KIND, pool_id, pool)
+            if change.get("enable_provisioning"):
+                provisioning.request_reconcile(request.tx, pool_id, request.now)
+            results.append({"id": pool_id, "status_code": 204})
+    return results
+
+
+def _item(id_: str, status: int, key: str, message: str) -> dict[str, Any]:
+    return {"id": id_, "status_code": status, "errors": [{"error_key": key, "error_message": message}]}
+
+
+@operation("enableDesktopPools")
+def enable_desktop_pools(request: OperationRequest) -> list:
+    return _bulk(request, "POOL_ENABLE", {"enabled": True})
+
+
+@operation("disableDesktopPools")
+def disable_desktop_pools(request: OperationRequest) -> list:
+    return _bulk(request, "POOL_ENABLE", {"enabled": False})
+
+
+@operation("enableProvisioningForDesktopPools")
+def enable_provisioning(request: OperationRequest) -> list:
+    return _bulk(request, "POOL_MANAGEMENT", {"enable_provisioning": True}, automated_only=True)
+
+
+@operation("disableProvisioningForDesktopPools")
+def disable_provisioning(request: OperationRequest) -> list:
+    return _bulk(request, "POOL_MANAGEMENT", {"enable_provisioning": False}, automated_only=True)

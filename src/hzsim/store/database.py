@@ -101,7 +101,8 @@ class Transaction:
         else:
             page, count = queries.filtered_statements(query.filter, access_groups is not None, query.sort,
                                                       bool(query.size), self.dialect)
-        items = [row[0] for row in self.connection.execute(page, params)]
+        # Listed documents carry their version too, so they can be updated in place.
+        items = [{**row[0], "_version": row[1]} for row in self.connection.execute(page, params)]
         if not query.size:
             return items, len(items)
         if items and len(items) < query.size:

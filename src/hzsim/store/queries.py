@@ -95,7 +95,7 @@ def _statements(condition: ColumnElement[bool] | None, with_groups: bool, sort: 
         conditions.append(documents.c.access_group_id.in_(bindparam("groups", expanding=True)))
     if condition is not None:
         conditions.append(condition)
-    page = select(documents.c.doc).where(*conditions).order_by(*compile_sort(sort, dialect), documents.c.id)
+    page = select(documents.c.doc, documents.c.version).where(*conditions).order_by(*compile_sort(sort, dialect), documents.c.id)
     if paged:
         page = page.limit(bindparam("limit")).offset(bindparam("offset"))
     count = select(func.count()).select_from(documents).where(*conditions)

@@ -1,0 +1,271 @@
+"""The rules a desktop pool must keep, checked on create and update (400 naming the field).
+
+Each rule reads the canonical pool document (the union of every version's fields) and the
+world it refers to. A rule that is broken raises `BadRequest` with a stable key
+`inventory.desktop.pool.<rule>` and a message naming the field.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hzsim.errors import BadRequest
+from hzsim.store import Transaction
+from hzsim.world.active_directory import AD_CONTAINER, IC_DOMAIN_ACCOUNT
+from hzsim.world.vcenter import (BASE_SNAPSHOT, BASE_VM, CUSTOMIZATION_SPEC, DATACENTER, DATASTORE, HOST_OR_CLUSTER,
+                                 IM_STREAM, IM_TAG, RESOURCE_POOL, VCENTER, VM_FOLDER, VM_TEMPLATE)
+
+NETBIOS_NAME_LIMIT = 15
+_PATTERN_TOKEN = re.compile(r"\{n(?::fixed=(\d+))?\}")
+_COMPUTER_NAME = re.compile(r"^[A-Za-z0-9-]+$")
+
+
+def refuse(rule: str, message: str) -> BadRequest:
+    return BadRequest(f"inventory.desktop.pool.{rule}", message)
+
+
+def _need(value: Any, field: str, when: str) -> None:
+    if value in (None, "", []):
+        raise refuse("field.required", f"Field '{field}' is required {when}.")
+
+
+def _ref(tx: Transaction, kind: str, id_: str | None, field: str, what: str) -> dict[str, Any]:
+    doc = tx.get(kind, id_) if id_ else None
+    if doc is None:
+        raise refuse("invalid.reference", f"Field '{field}' names no {what} ({id_!r}).")
+    return doc
+
+
+# -- naming -------------------------------------------------------------------------------
+
+def machine_name(pattern: str, number: int) -> str:
+    """The name a pattern gives machine `number`; without {n} the number is appended."""
+    match = _PATTERN_TOKEN.search(pattern)
+    if match is None:
+        return f"{pattern}{number}"
+    digits = str(number).zfill(int(match.group(1))) if match.group(1) else str(number)
+    return pattern[: match.start()] + digits + pattern[match.end():]
+
+
+def check_naming_pattern(pattern: str, max_machines: int) -> None:
+    tokens = _PATTERN_TOKEN.findall(pattern)
+    if len(tokens) > 1 or pattern.count("{") != len(tokens):
+        raise refuse("naming.pattern.invalid", "Field 'pattern_naming_settings.naming_pattern' may hold one "
+                                               "'{n}' or '{n:fixed=N}' and no other braces.")
+    longest = machine_name(pattern, max_machines)
+    fixed = _PATTERN_TOKEN.search(pattern)
+    if fixed and fixed.group(1) and len(str(max_machines)) > int(fixed.group(1)):
+        raise refuse("naming.pattern.invalid", f"Field 'pattern_naming_settings.naming_pattern' fixes {{n}} to "
+                                               f"{fixed.group(1)} digits, too few for {max_machines} machines.")
+    if not _COMPUTER_NAME.match(longest) or not re.search(r"[A-Za-z]", _PATTERN_TOKEN.sub("", pattern)):
+        raise refuse("naming.pattern.invalid", "Field 'pattern_naming_settings.naming_pattern' must give machine "
+                                               "names of letters, digits and hyphens, with at least one letter.")
+    if len(longest) > NETBIOS_NAME_LIMIT:
+        raise refuse("naming.pattern.too.long",
+                     f"Field 'pattern_naming_settings.naming_pattern' gives names of up to {len(longest)} "
+                     f"characters (e.g. {longest}); machine names are limited to {NETBIOS_NAME_LIMIT}. "
+                     "Use a shorter pattern or place '{n}' explicitly.")
+
+
+def _check_naming(pool: dict[str, Any]) -> None:
+    method = pool.get("naming_method")
+    _need(method, "naming_method", "for automated desktop pools")
+    if method == "PATTERN":
+        settings = pool.get("pattern_naming_settings")
+        _need(settings, "pattern_naming_settings", "when naming_method is PATTERN")
+        maximum, spare = settings["max_number_of_machines"], settings["number_of_spare_machines"]
+        minimum = settings.get("min_number_of_machines", 0)
+        if spare > maximum:
+            raise refuse("sizing.invalid", "Field 'pattern_naming_settings.number_of_spare_machines' must not "
+                                           "exceed max_number_of_machines.")
+        if settings["provisioning_time"] == "ON_DEMAND" and minimum > maximum:
+            raise refuse("sizing.invalid", "Field 'pattern_naming_settings.min_number_of_machines' must not exceed "
+                                           "max_number_of_machines.")
+        check_naming_pattern(settings["naming_pattern"], maximum)
+    else:
+        settings = pool.get("specific_naming_settings")
+        _need(settings and settings.get("specified_names"), "specific_naming_settings.specified_names",
+              "when naming_method is SPECIFIED")
+        names = [entry["name"] for entry in settings["specified_names"]]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise refuse("specified.names.invalid", f"Field 'specific_naming_settings.specified_names' repeats "
+                                                    f"{', '.join(duplicates)}.")
+        for name in names:
+            if not _COMPUTER_NAME.match(name) or len(name) > NETBIOS_NAME_LIMIT:
+                raise refuse("specified.names.invalid", f"Specified name {name!r} must be 1 to 15 letters, digits "
+                                                        "and hyphens.")
+        if settings["num_unassigned_machines_kept_powered_on"] > len(names):
+            raise refuse("sizing.invalid", "Field 'specific_naming_settings.num_unassigned_machines_kept_powered_on' "
+                                           "must not exceed the number of specified names.")
+        if pool.get("user_assignment") == "FLOATING" and any(entry.get("user_id") for entry in
+                                                             settings["specified_names"]):
+            raise refuse("specified.names.invalid", "Users can be assigned to specified names only in dedicated "
+                                                    "pools.")
+
+
+# -- vCenter placement ----------------------------------------------------------------------
+
+def _check_placement(tx: Transaction, pool: dict[str, Any]) -> dict[str, Any]:
+    vcenter = _ref(tx, VCENTER, pool.get("vcenter_id"), "vcenter_id", "vCenter")
+    settings = pool.get("provisioning_settings")
+    _need(settings, "provisioning_settings", "for automated desktop pools")
+    cluster = _ref(tx, HOST_OR_CLUSTER, settings.get("host_or_cluster_id"), "provisioning_settings.host_or_cluster_id",
+                   "host or cluster")
+    if cluster["vcenter_id"] != vcenter["id"]:
+        raise refuse("placement.inconsistent", "Field 'provisioning_settings.host_or_cluster_id' is not in the "
+                                               "pool's vCenter.")
+    datacenter_id = settings.get("datacenter_id") or cluster["datacenter_id"]
+    datacenter = _ref(tx, DATACENTER, datacenter_id, "provisioning_settings.datacenter_id", "datacenter")
+    if cluster["datacenter_id"] != datacenter["id"]:
+        raise refuse("placement.inconsistent", "Field 'provisioning_settings.host_or_cluster_id' is not in the "
+                                               "datacenter 'provisioning_settings.datacenter_id'.")
+    settings["datacenter_id"] = datacenter["id"]
+    resource_pool = _ref(tx, RESOURCE_POOL, settings.get("resource_pool_id"), "provisioning_settings.resource_pool_id",
+                         "resource pool")
+    if resource_pool["host_or_cluster_id"] != cluster["id"]:
+        raise refuse("placement.inconsistent", "Field 'provisioning_settings.resource_pool_id' is not a resource "
+                                               "pool of the host or cluster.")
+    folder = _ref(tx, VM_FOLDER, settings.get("vm_folder_id"), "provisioning_settings.vm_folder_id", "VM folder")
+    if folder["datacenter_id"] != datacenter["id"]:
+        raise refuse("placement.inconsistent", "Field 'provisioning_settings.vm_folder_id' is not in the datacenter.")
+    storage = pool.get("storage_settings")
+    _need(storage and storage.get("datastores"), "storage_settings.datastores", "for automated desktop pools")
+    for index, entry in enumerate(storage["datastores"]):
+        datastore = _ref(tx, DATASTORE, entry["datastore_id"], f"storage_settings.datastores[{index}].datastore_id",
+                         "datastore")
+        if datastore["host_or_cluster_id"] != cluster["id"]:
+            raise refuse("placement.inconsistent", f"Field 'storage_settings.datastores[{index}].datastore_id' is "
+                                                   "not a datastore of the host or cluster.")
+    if storage.get("use_separate_datastores_replica_and_os_disks"):
+        _need(storage.get("replica_disk_datastore_id"), "storage_settings.replica_disk_datastore_id",
+              "when use_separate_datastores_replica_and_os_disks is true")
+        _ref(tx, DATASTORE, storage["replica_disk_datastore_id"], "storage_settings.replica_disk_datastore_id",
+             "datastore")
+    if storage.get("reclaim_vm_disk_space"):
+        _need(storage.get("reclamation_threshold_mb"), "storage_settings.reclamation_threshold_mb",
+              "when reclaim_vm_disk_space is true")
+    return datacenter
+
+
+def check_image(tx: Transaction, settings: dict[str, Any], datacenter_id: str, prefix: str,
+                parent_field: str = "parent_vm_id", snapshot_field: str = "base_snapshot_id") -> None:
+    """Exactly one image source: a parent VM with one of its snapshots, or a stream with one of its tags."""
+    parent, snapshot = settings.get(parent_field), settings.get(snapshot_field)
+    stream, tag = settings.get("im_stream_id"), settings.get("im_tag_id")
+    by_vm, by_stream = bool(parent or snapshot), bool(stream or tag)
+    if by_vm == by_stream:
+        raise refuse("image.source.invalid", f"Give either '{prefix}{parent_field}' and '{prefix}{snapshot_field}', "
+                                             f"or '{prefix}im_stream_id' and '{prefix}im_tag_id'.")
+    if by_vm:
+        _need(parent, f"{prefix}{parent_field}", f"with '{prefix}{snapshot_field}'")
+        _need(snapshot, f"{prefix}{snapshot_field}", f"with '{prefix}{parent_field}'")
+        vm = _ref(tx, BASE_VM, parent, f"{prefix}{parent_field}", "base VM")
+        snap = _ref(tx, BASE_SNAPSHOT, snapshot, f"{prefix}{snapshot_field}", "snapshot")
+        if snap["base_vm_id"] != vm["id"]:
+            raise refuse("image.source.invalid", f"Field '{prefix}{snapshot_field}' is not a snapshot of "
+                                                 f"'{prefix}{parent_field}'.")
+        if vm["datacenter_id"] != datacenter_id:
+            raise refuse("image.source.invalid", f"Field '{prefix}{parent_field}' is not in the pool's datacenter.")
+        blocking = [r for r in vm.get("incompatible_reasons", []) if r not in (
+            "IN_USE_BY_DESKTOP_POOL", "IN_USE_BY_INSTANT_CLONE_DESKTOP_POOL")]
+        if blocking:
+            raise refuse("image.source.invalid", f"Field '{prefix}{parent_field}' cannot be an instant-clone image: "
+                                                 f"{', '.join(blocking)}.")
+    else:
+        _need(stream, f"{prefix}im_stream_id", f"with '{prefix}im_tag_id'")
+        _need(tag, f"{prefix}im_tag_id", f"with '{prefix}im_stream_id'")
+        _ref(tx, IM_STREAM, stream, f"{prefix}im_stream_id", "image-management stream")
+        tag_doc = _ref(tx, IM_TAG, tag, f"{prefix}im_tag_id", "image-management tag")
+        if tag_doc["im_stream_id"] != stream:
+            raise refuse("image.source.invalid", f"Field '{prefix}im_tag_id' is not a tag of '{prefix}im_stream_id'.")
+
+
+def check_compute_profile(settings: dict[str, Any], prefix: str) -> None:
+    cores = settings.get(f"{prefix}num_cores_per_socket")
+    cpus, ram = settings.get(f"{prefix}num_cpus"), settings.get(f"{prefix}ram_mb")
+    if cores is None and cpus is None and ram is None:
+        return
+    if cores is None or cpus is None or ram is None:
+        raise refuse("compute.profile.invalid", f"Fields '{prefix}num_cores_per_socket', '{prefix}num_cpus' and "
+                                                f"'{prefix}ram_mb' go together.")
+    if cores < 1 or cpus < 1 or cpus % cores:
+        raise refuse("compute.profile.invalid", f"Field '{prefix}num_cpus' must be a positive multiple of "
+                                                f"'{prefix}num_cores_per_socket'.")
+    if ram < 1024:
+        raise refuse("compute.profile.invalid", f"Field '{prefix}ram_mb' must be at least 1024.")
+
+
+def _check_customization(tx: Transaction, pool: dict[str, Any]) -> None:
+    settings = pool.get("customization_settings")
+    _need(settings, "customization_settings", "for automated desktop pools")
+    kind = settings.get("customization_type")
+    if pool["source"] == "INSTANT_CLONE":
+        if kind != "CLONE_PREP":
+            raise refuse("customization.invalid", "Field 'customization_settings.customization_type' must be "
+                                                  "CLONE_PREP for instant-clone pools.")
+        _need(settings.get("instant_clone_domain_account_id"), "customization_settings.instant_clone_domain_account_id",
+              "for instant-clone pools")
+        _ref(tx, IC_DOMAIN_ACCOUNT, settings["instant_clone_domain_account_id"],
+             "customization_settings.instant_clone_domain_account_id", "instant-clone domain account")
+        _need(settings.get("ad_container_rdn"), "customization_settings.ad_container_rdn", "for instant-clone pools")
+        if not any(c["rdn"].lower() == settings["ad_container_rdn"].lower() for c in tx.list(AD_CONTAINER)[0]):
+            raise refuse("invalid.reference", "Field 'customization_settings.ad_container_rdn' names no AD container.")
+    elif kind == "CLONE_PREP":
+        raise refuse("customization.invalid", "CLONE_PREP customization is for instant-clone pools only.")
+    elif kind == "SYS_PREP":
+        _ref(tx, CUSTOMIZATION_SPEC, settings.get("sysprep_customization_spec_id"),
+             "customization_settings.sysprep_customization_spec_id", "customization specification")
+
+
+def _check_session_settings(pool: dict[str, Any]) -> None:
+    settings = pool.get("session_settings") or {}
+    for policy, minutes in (("disconnected_session_timeout_policy", "disconnected_session_timeout_minutes"),
+                            ("empty_session_timeout_policy", "empty_session_timeout_minutes"),
+                            ("pre_launch_session_timeout_policy", "pre_launch_session_timeout_minutes")):
+        if settings.get(policy) == "AFTER":
+            _need(settings.get(minutes), f"session_settings.{minutes}", f"when {policy} is AFTER")
+    if settings.get("refresh_os_disk_after_logoff") == "EVERY":
+        _need(settings.get("refresh_period_days_for_replica_os_disk"),
+              "session_settings.refresh_period_days_for_replica_os_disk", "when refresh_os_disk_after_logoff is EVERY")
+    if settings.get("refresh_os_disk_after_logoff") == "AT_SIZE":
+        _need(settings.get("refresh_threshold_percentage_for_replica_os_disk"),
+              "session_settings.refresh_threshold_percentage_for_replica_os_disk",
+              "when refresh_os_disk_after_logoff is AT_SIZE")
+
+
+def check_pool(tx: Transaction, pool: dict[str, Any]) -> None:
+    """Every rule of a desktop pool; raises at the first broken one."""
+    kind = pool["type"]
+    if kind in ("AUTOMATED", "MANUAL"):
+        _need(pool.get("user_assignment"), "user_assignment", "for automated and manual desktop pools")
+        _need(pool.get("source"), "source", "for automated and manual desktop pools")
+    if kind == "AUTOMATED":
+        if pool["source"] not in ("INSTANT_CLONE", "VIRTUAL_CENTER"):
+            raise refuse("source.invalid", "Field 'source' must be INSTANT_CLONE or VIRTUAL_CENTER for automated "
+                                           "desktop pools (linked clones are not supported in this release).")
+        datacenter = _check_placement(tx, pool)
+        settings = pool["provisioning_settings"]
+        if pool["source"] == "INSTANT_CLONE":
+            check_image(tx, settings, datacenter["id"], "provisioning_settings.")
+            check_compute_profile(settings, "compute_profile_")
+        else:
+            template = _ref(tx, VM_TEMPLATE, settings.get("vm_template_id"), "provisioning_settings.vm_template_id",
+                            "VM template")
+            if template["datacenter_id"] != datacenter["id"]:
+                raise refuse("placement.inconsistent", "Field 'provisioning_settings.vm_template_id' is not in the "
+                                                       "datacenter.")
+        _check_naming(pool)
+        _check_customization(tx, pool)
+    elif kind == "MANUAL":
+        if pool["source"] not in ("VIRTUAL_CENTER", "UNMANAGED"):
+            raise refuse("source.invalid", "Field 'source' must be VIRTUAL_CENTER or UNMANAGED for manual pools.")
+        if pool["source"] == "VIRTUAL_CENTER":
+            _ref(tx, VCENTER, pool.get("vcenter_id"), "vcenter_id", "vCenter")
+    elif kind == "RDS":
+        _ref(tx, "farm", pool.get("farm_id"), "farm_id", "farm")
+    if pool.get("user_assignment") == "FLOATING" and pool.get("allow_multiple_user_assignments"):
+        raise refuse("user.assignment.invalid", "Field 'allow_multiple_user_assignments' applies to dedicated pools "
+                                                "only.")
+    _check_session_settings(pool)

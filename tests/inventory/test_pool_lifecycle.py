@@ -1,0 +1,152 @@
+"""Creating an instant-clone pool: it publishes its image, then provisions to its size."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import HorizonClient, assert_error_body
+from tests.inventory.pools import instant_clone_spec, world_ids
+
+POOLS = "/rest/inventory/v8/desktop-pools"
+
+
+def advance(api: HorizonClient, seconds: int) -> None:
+    assert api.client.post("/hzsim/v1/clock/advance", json={"seconds": seconds}).status_code == 200
+
+
+def pool_named(api: HorizonClient, name: str, version: int = 8) -> dict:
+    pools = api.get(f"/rest/inventory/v{version}/desktop-pools").json()
+    return next(p for p in pools if p["name"] == name)
+
+
+def machines_of(api: HorizonClient, pool_id: str) -> list[dict]:
+    from urllib.parse import quote
+    import json
+
+    expression = quote(json.dumps({"type": "Equals", "name": "desktop_pool_id", "value": pool_id}))
+    return api.get(f"/rest/inventory/v5/machines?filter={expression}&sort_by=name").json()
+
+
+@pytest.fixture
+def ids(api: HorizonClient) -> dict[str, str]:
+    return world_ids(api)
+
+
+def test_instant_clone_pool_publishes_then_provisions(api: HorizonClient, ids: dict[str, str]) -> None:
+    response = api.post(POOLS, json=instant_clone_spec(ids, machines=5))
+    assert response.status_code == 201 and response.content == b""
+    pool = pool_named(api, "IC-Win11")
+    status = pool["provisioning_status_data"]
+    assert status["instant_clone_operation"] == "INITIAL_PUBLISH"
+    assert status["instant_clone_pending_image_state"] == "PUBLISHING"
+    assert machines_of(api, pool["id"]) == []
+    advance(api, 120)
+    progress = pool_named(api, "IC-Win11")["provisioning_status_data"]["instant_clone_pending_image_progress"]
+    assert 0 < progress < 100
+    advance(api, 185)  # publishing takes five simulated minutes
+    status = pool_named(api, "IC-Win11")["provisioning_status_data"]
+    assert status["instant_clone_operation"] == "NONE" and status["instant_clone_current_image_state"] == "READY"
+    assert "instant_clone_pending_image_state" not in status
+    machines = machines_of(api, pool["id"])
+    assert [m["name"] for m in machines] == [f"ic-w11-{n:03d}" for n in range(1, 6)]
+    assert {m["state"] for m in machines} == {"PROVISIONING"}
+    advance(api, 20)
+    assert {m["state"] for m in machines_of(api, pool["id"])} == {"CUSTOMIZING"}
+    advance(api, 40)
+    machines = machines_of(api, pool["id"])
+    assert {m["state"] for m in machines} == {"AVAILABLE"}
+    data = machines[0]["managed_machine_data"]
+    assert data["base_vm_id"] == ids["vm"] and data["base_vm_snapshot_id"] == ids["snapshot"]
+    assert data["vm_moid"].startswith("vm-") and machines[0]["dns_name"] == "ic-w11-001.example.com"
+    for version in range(1, 9):
+        assert api.get(f"/rest/inventory/v{version}/desktop-pools/{pool['id']}").json()["name"] == "IC-Win11"
+
+
+def test_provisioning_respects_the_vcenter_limit(api: HorizonClient, ids: dict[str, str]) -> None:
+    api.post(POOLS, json=instant_clone_spec(ids, machines=30,
+                                            pattern_naming_settings={"naming_pattern": "big-{n}",
+                                                                     "max_number_of_machines": 30}))
+    advance(api, 300)
+    pool = pool_named(api, "IC-Win11")
+    states = [m["state"] for m in machines_of(api, pool["id"])]
+    assert len(states) == 20 and set(states) == {"PROVISIONING"}  # instant_clone_engine_provisioning_limit
+    advance(api, 200)
+    machines = machines_of(api, pool["id"])
+    assert len(machines) == 30 and {m["state"] for m in machines} == {"AVAILABLE"}
+
+
+def test_a_failing_clone_stops_provisioning(api: HorizonClient, ids: dict[str, str]) -> None:
+    api.client.post("/hzsim/v1/faults", json={"kind": "clone_failure", "times": "once", "message": "No space"})
+    api.post(POOLS, json=instant_clone_spec(ids, machines=3, pattern_naming_settings={
+        "naming_pattern": "f-{n}", "max_number_of_machines": 3}))
+    advance(api, 400)
+    pool = pool_named(api, "IC-Win11")
+    machines = machines_of(api, pool["id"])
+    failed = [m for m in machines if m["state"] == "PROVISIONING_ERROR"]
+    assert len(failed) == 1 and failed[0]["managed_machine_data"]["clone_error_message"] == "No space"
+    assert pool["enable_provisioning"] is False
+    assert pool["provisioning_status_data"]["last_provisioning_error"] == "No space"
+
+
+def test_publish_failure_leaves_the_image_failed(api: HorizonClient, ids: dict[str, str]) -> None:
+    api.client.post("/hzsim/v1/faults", json={"kind": "image_publish_failure", "message": "Publish failed"})
+    api.post(POOLS, json=instant_clone_spec(ids))
+    advance(api, 60)
+    status = pool_named(api, "IC-Win11")["provisioning_status_data"]
+    assert status["instant_clone_current_image_state"] == "FAILED"
+    assert status["last_provisioning_error"] == "Publish failed"
+
+
+def test_duplicate_names_conflict(api: HorizonClient, ids: dict[str, str]) -> None:
+    assert api.post(POOLS, json=instant_clone_spec(ids)).status_code == 201
+    assert_error_body(api.post(POOLS, json=instant_clone_spec(ids, name="ic-win11")), 409,
+                      "inventory.desktop.pool.name.in.use")
+    available = api.post("/rest/inventory/v1/desktop-pools/action/check-name-availability", json={"name": "IC-Win11"})
+    assert available.json() == {"available": False}
+
+
+def test_delete_pool_deletes_its_machines_over_time(api: HorizonClient, ids: dict[str, str]) -> None:
+    api.post(POOLS, json=instant_clone_spec(ids, machines=2, pattern_naming_settings={
+        "naming_pattern": "d-{n}", "max_number_of_machines": 2}))
+    advance(api, 600)
+    pool = pool_named(api, "IC-Win11")
+    assert api.delete(f"{POOLS}/{pool['id']}", json={"delete_from_disk": True}).status_code == 204
+    assert pool_named(api, "IC-Win11")["delete_in_progress"] is True
+    assert {m["state"] for m in machines_of(api, pool["id"])} == {"DELETING"}
+    advance(api, 30)
+    assert_error_body(api.get(f"{POOLS}/{pool['id']}"), 404, "inventory.desktop.pool.not.found")
+    assert machines_of(api, pool["id"]) == []
+
+
+@pytest.mark.parametrize("change,key,field", [
+    ({"provisioning_settings": {"base_snapshot_id": "snapshot-999"}}, "invalid.reference", "base_snapshot_id"),
+    ({"provisioning_settings": {"base_snapshot_id": "OTHER"}}, "image.source.invalid", "base_snapshot_id"),
+    ({"provisioning_settings": {"parent_vm_id": None}}, "field.required", "parent_vm_id"),
+    ({"pattern_naming_settings": {"naming_pattern": "a-very-long-name-{n}", "max_number_of_machines": 5}},
+     "naming.pattern.too.long", "naming_pattern"),
+    ({"pattern_naming_settings": {"naming_pattern": "p-{n}", "max_number_of_machines": 2,
+                                  "number_of_spare_machines": 3}}, "sizing.invalid", "number_of_spare_machines"),
+    ({"customization_settings": {"customization_type": "SYS_PREP"}}, "customization.invalid", "customization_type"),
+    ({"customization_settings": {"instant_clone_domain_account_id": None}},
+     "field.required", "instant_clone_domain_account_id"),
+    ({"storage_settings": {"datastores": [{"datastore_id": "datastore-999"}]}}, "invalid.reference", "datastore"),
+    ({"source": "LINKED_CLONE"}, "source.invalid", "source"),
+    ({"vcenter_id": "nope"}, "invalid.reference", "vcenter_id"),
+])
+def test_broken_rules_are_400_and_change_nothing(api: HorizonClient, ids: dict[str, str], change: dict, key: str,
+                                                 field: str) -> None:
+    spec = instant_clone_spec(ids)
+    for section, values in change.items():
+        if isinstance(values, dict) and isinstance(spec.get(section), dict):
+            spec[section] = {**spec[section], **values}
+            if values.get("base_snapshot_id") == "OTHER":
+                other = api.get(f"/rest/external/v1/base-snapshots?vcenter_id={ids['vc']}&base_vm_id="
+                                f"{ids['other_vm']}").json()[0]["id"]
+                spec[section]["base_snapshot_id"] = other
+            spec[section] = {k: v for k, v in spec[section].items() if v is not None}
+        else:
+            spec[section] = values
+    before = api.get(POOLS).json()
+    body = assert_error_body(api.post(POOLS, json=spec), 400, f"inventory.desktop.pool.{key}")
+    assert field in body["error_message"]
+    assert api.get(POOLS).json() == before
