@@ -75,6 +75,7 @@ def load_handlers() -> dict[str, Handler]:
     import hzsim.config.image_management  # noqa: F401
     import hzsim.config.settings  # noqa: F401
     import hzsim.config.virtual_centers  # noqa: F401
+    import hzsim.entitlements.desktop_pools  # noqa: F401
     import hzsim.external.active_directory  # noqa: F401
     import hzsim.external.vcenter_objects  # noqa: F401
     import hzsim.inventory  # noqa: F401

@@ -14,7 +14,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hzsim.engine.clock import ClockSetting
-from hzsim.errors import BadRequest
+from hzsim.errors import BadRequest, NotFound
+from hzsim.inventory import sessions
 from hzsim.http.responses import JSONResponse
 from hzsim.world import faults
 
@@ -22,6 +23,15 @@ if TYPE_CHECKING:
     from hzsim.simulator import Simulator
 
 PREFIX = "/hzsim/v1"
+
+
+def _without_internals(value):
+    """Documents as the control API shows them: without the store's version counter."""
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if k != "_version"}
+    if isinstance(value, list):
+        return [_without_internals(v) for v in value]
+    return value
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
@@ -79,7 +89,7 @@ def routes(sim: "Simulator") -> list[Route]:
     def _in_transaction(fn):  # run a store function in a write transaction, off the event loop
         def run(*args):
             with sim.store.transaction() as tx:
-                return fn(tx, *args)
+                return _without_internals(fn(tx, *args))
 
         return lambda *args: run_in_threadpool(run, *args)
 
@@ -94,7 +104,51 @@ def routes(sim: "Simulator") -> list[Route]:
     async def clear_faults(_request: Request) -> Response:
         return JSONResponse({"cleared": await _in_transaction(faults.clear)()})
 
+    def _session(tx, session_id: str) -> dict:
+        session = tx.get(sessions.KIND, session_id)
+        if session is None:
+            raise NotFound("hzsim.user.session.not.found", f"No session {session_id}.")
+        return session
+
+    def _logon(tx, body: dict) -> dict:
+        user = body.get("user")
+        if not isinstance(user, str) or not user:
+            raise BadRequest("hzsim.user.session.invalid", "Field 'user' must name an AD user (DOMAIN\\user).")
+        pool_id, machine_id = body.get("desktop_pool_id"), body.get("machine_id")
+        if machine_id is not None and pool_id is None:
+            machine = tx.get(sessions.MACHINE, machine_id)
+            if machine is None:
+                raise BadRequest("hzsim.user.session.invalid", f"Field 'machine_id' names no machine ({machine_id!r}).")
+            pool_id = machine["desktop_pool_id"]
+        pool = tx.get(sessions.POOL, pool_id) if isinstance(pool_id, str) else None
+        if pool is None:
+            raise BadRequest("hzsim.user.session.invalid", "Field 'desktop_pool_id' (or 'machine_id') must name a "
+                                                           "desktop pool.")
+        return sessions.logon(tx, sessions.find_user(tx, user), pool, sim.clock.now(), body.get("client_data"))
+
+    async def user_logon(request: Request) -> Response:
+        body = await _json_body(request)
+        return JSONResponse(await _in_transaction(_logon)(body), status_code=201)
+
+    async def user_disconnect(request: Request) -> Response:
+        session_id = request.path_params["session_id"]
+        await _in_transaction(lambda tx: sessions.disconnect(tx, _session(tx, session_id), sim.clock.now()))()
+        return Response(status_code=204)
+
+    async def user_logoff(request: Request) -> Response:
+        session_id = request.path_params["session_id"]
+        await _in_transaction(lambda tx: sessions.end(tx, _session(tx, session_id), sim.clock.now()))()
+        return Response(status_code=204)
+
+    async def user_session(request: Request) -> Response:
+        session_id = request.path_params["session_id"]
+        return JSONResponse(await _in_transaction(lambda tx: _session(tx, session_id))())
+
     return [
+        Route(f"{PREFIX}/user-sessions", user_logon, methods=["POST"]),
+        Route(f"{PREFIX}/user-sessions/{{session_id}}", user_session, methods=["GET"]),
+        Route(f"{PREFIX}/user-sessions/{{session_id}}", user_logoff, methods=["DELETE"]),
+        Route(f"{PREFIX}/user-sessions/{{session_id}}/disconnect", user_disconnect, methods=["POST"]),
         Route(f"{PREFIX}/faults", add_fault, methods=["POST"]),
         Route(f"{PREFIX}/faults", list_faults, methods=["GET"]),
         Route(f"{PREFIX}/faults", clear_faults, methods=["DELETE"]),

@@ -240,6 +240,8 @@ def machine_deleted(ctx: JobContext, payload: dict[str, Any]) -> None:
     if machine is None:
         return
     ctx.tx.delete(MACHINE, machine["id"])
+    for session in ctx.tx.list("session", where={"machine_id": machine["id"]})[0]:
+        ctx.tx.delete("session", session["id"])  # a deleted machine takes its user's session with it
     pool = ctx.tx.get(POOL, machine["desktop_pool_id"])
     if pool is not None and pool.get("delete_in_progress") and not pool_machines(ctx.tx, pool["id"]):
         ctx.tx.delete(POOL, pool["id"])

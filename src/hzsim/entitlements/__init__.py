@@ -1,0 +1,1 @@
+"""Entitlements (`/rest/entitlements/...`): which users and groups may use which pools."""

@@ -1,0 +1,228 @@
+"""Sessions: users logged on to machines, and the operations on them.
+
+The world side (a user logging on through a client, disconnecting, logging off) and the
+API side (disconnect, log off, reset, restart, send message) change sessions through the
+same functions here, so the machine's state always follows its session: CONNECTED,
+DISCONNECTED, then AVAILABLE once the user is gone (a dedicated machine keeps its user).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from hzsim.auth import principals
+from hzsim.engine.jobs import JobContext, job_handler, schedule
+from hzsim.entitlements.desktop_pools import entitled_ids
+from hzsim.errors import BadRequest, NotFound
+from hzsim.inventory import provisioning
+from hzsim.operations import OperationRequest, Page, operation
+from hzsim.resources import get_document, list_documents
+from hzsim.store import Transaction
+from hzsim.world.active_directory import AD_USER, expand_groups
+
+KIND, MACHINE, POOL = "session", "machine", "desktop_pool"
+RESTART_TIME = 60 * 1000  # a reset or restarted machine is back after a simulated minute
+
+
+class LogonRefused(BadRequest):
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"hzsim.user.session.{key}", message)
+
+
+# -- the user's side ----------------------------------------------------------------------
+
+def _free_machine(tx: Transaction, pool: dict[str, Any], user_id: str) -> dict[str, Any] | None:
+    machines = sorted(provisioning.pool_machines(tx, pool["id"]), key=lambda m: m["name"])
+    if pool.get("user_assignment") == "DEDICATED":
+        mine = [m for m in machines if user_id in (m.get("user_ids") or [])]
+        if mine:
+            return mine[0]
+        if not pool.get("automatic_user_assignment", True):
+            return None
+        machines = [m for m in machines if not m.get("user_ids")]
+    ready = [m for m in machines if m["state"] == "AVAILABLE"
+             and not (m.get("managed_machine_data") or {}).get("in_maintenance_mode")]
+    # A machine waiting for a new image is handed out only when no updated one is free.
+    ready.sort(key=lambda m: (m.get("managed_machine_data") or {}).get("operation") == "PUSH_IMAGE")
+    return ready[0] if ready else None
+
+
+def logon(tx: Transaction, user: dict[str, Any], pool: dict[str, Any], now: int,
+          client: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A user logs on to a desktop of `pool` through a client: reconnect, or a new session."""
+    if pool.get("delete_in_progress") or not pool.get("enabled", True):
+        raise LogonRefused("pool.unavailable", f"Desktop pool {pool['name']} is disabled or being deleted.")
+    principals = expand_groups(tx, user)
+    if not principals & set(entitled_ids(tx, pool["id"])):
+        raise LogonRefused("not.entitled", f"{user['domain']}\\{user['login_name']} is not entitled to "
+                                           f"{pool['name']}.")
+    for session in tx.list(KIND, where={"user_id": user["id"], "desktop_pool_id": pool["id"]})[0]:
+        session.update({"session_state": "CONNECTED", "disconnected_time": None})
+        tx.update(KIND, session["id"], session)
+        _machine_follows(tx, session["machine_id"], "CONNECTED")
+        return session
+    machine = _free_machine(tx, pool, user["id"])
+    if machine is None:
+        provisioning.request_reconcile(tx, pool["id"], now)
+        raise LogonRefused("no.machine", f"No machine of {pool['name']} is available for "
+                                         f"{user['domain']}\\{user['login_name']}.")
+    if pool.get("user_assignment") == "DEDICATED" and user["id"] not in machine.get("user_ids", []):
+        machine["user_ids"] = [*machine.get("user_ids", []), user["id"]]
+    session = {
+        "id": str(uuid.uuid4()), "user_id": user["id"], "broker_user_id": user["id"], "machine_id": machine["id"],
+        "desktop_pool_id": pool["id"], "access_group_id": pool["access_group_id"], "session_type": "DESKTOP",
+        "session_protocol": (pool.get("display_protocol_settings") or {}).get("default_display_protocol", "BLAST"),
+        "session_state": "CONNECTED", "start_time": now, "agent_version": machine.get("agent_version"),
+        "brokered_remotely": False, "resourced_remotely": False, "unauthenticated": False, "idle_duration": 0,
+        "guid": str(uuid.uuid4()), "client_data": client or {"type": "WINDOWS", "name": "client-pc",
+                                                             "address": "10.0.0.10", "version": "2312.0"},
+        "messages": [],
+    }
+    tx.insert(KIND, session["id"], session)
+    machine.update({"state": "CONNECTED", "session_id": session["id"]})
+    tx.update(MACHINE, machine["id"], machine)
+    provisioning.request_reconcile(tx, pool["id"], now)  # an on-demand pool keeps its spare machines
+    return session
+
+
+def _machine_follows(tx: Transaction, machine_id: str, state: str) -> None:
+    machine = tx.get(MACHINE, machine_id)
+    if machine is not None and machine["state"] in ("CONNECTED", "DISCONNECTED", "AVAILABLE"):
+        machine["state"] = state
+        if state == "AVAILABLE":
+            machine.pop("session_id", None)
+        tx.update(MACHINE, machine_id, machine)
+
+
+def disconnect(tx: Transaction, session: dict[str, Any], now: int) -> None:
+    session.update({"session_state": "DISCONNECTED", "disconnected_time": now})
+    tx.update(KIND, session["id"], session)
+    _machine_follows(tx, session["machine_id"], "DISCONNECTED")
+
+
+def end(tx: Transaction, session: dict[str, Any], now: int, *, machine_state: str = "AVAILABLE") -> None:
+    """The session is gone (logged off, reset, restarted); the machine is free again."""
+    tx.delete(KIND, session["id"])
+    machine = tx.get(MACHINE, session["machine_id"])
+    if machine is None:
+        return
+    machine.pop("session_id", None)
+    pool = tx.get(POOL, machine["desktop_pool_id"]) or {}
+    after = (pool.get("session_settings") or {}).get("delete_or_refresh_machine_after_logoff")
+    if pool.get("user_assignment") == "FLOATING" and after == "DELETE" and machine_state == "AVAILABLE":
+        machine["state"] = "AVAILABLE"
+        tx.update(MACHINE, machine["id"], machine)
+        provisioning.start_machine_delete(tx, tx.get(MACHINE, machine["id"]), now)
+        return
+    machine["state"] = machine_state
+    tx.update(MACHINE, machine["id"], machine)
+    if machine_state != "AVAILABLE":
+        schedule(tx, "machine.restarted", now + RESTART_TIME, {"machine_id": machine["id"]},
+                 key=f"machine:{machine['id']}")
+    provisioning.request_reconcile(tx, machine["desktop_pool_id"], now)
+
+
+@job_handler("machine.restarted")
+def machine_restarted(ctx: JobContext, payload: dict[str, Any]) -> None:
+    machine = ctx.tx.get(MACHINE, payload["machine_id"])
+    if machine is not None and machine["state"] == "IN_PROGRESS":
+        machine["state"] = "AVAILABLE"
+        ctx.tx.update(MACHINE, machine["id"], machine)
+
+
+def find_user(tx: Transaction, name: str) -> dict[str, Any]:
+    """`DOMAIN\\user`, `user@domain.com` or a SID."""
+    if name.startswith("S-1-"):
+        user = tx.get(AD_USER, name)
+    elif "\\" in name:
+        domain, _, login = name.partition("\\")
+        user = principals.find_user(tx, domain, login)
+    else:
+        login, _, domain = name.partition("@")
+        user = principals.find_user(tx, domain, login)
+    if user is None or user.get("group"):
+        raise NotFound("hzsim.user.not.found", f"No AD user {name!r}.")
+    return user
+
+
+# -- the API's side -----------------------------------------------------------------------
+
+@operation("listSessionInfo", "listSessionInfoV2")
+def list_sessions(request: OperationRequest) -> Page:
+    return list_documents(request, KIND)
+
+
+@operation("getSessionInfo")
+def get_session(request: OperationRequest) -> dict[str, Any]:
+    return get_document(request, KIND, "inventory.session.not.found", "Session")
+
+
+def _each_session(request: OperationRequest, ids: list[str], privilege: str, act) -> list[dict[str, Any]]:
+    results = []
+    for session_id in ids:
+        session = request.tx.get(KIND, session_id)
+        caller = request.caller
+        if session is None or (caller is not None and not caller.has("MACHINE_VIEW", session["access_group_id"])):
+            results.append(_item(session_id, 404, "inventory.session.not.found", "Session not found."))
+        elif caller is not None and not caller.has(privilege, session["access_group_id"]):
+            results.append(_item(session_id, 403, "common.forbidden", f"The caller lacks {privilege}."))
+        else:
+            try:
+                act(session)
+                results.append({"id": session_id, "status_code": 204})
+            except BadRequest as error:
+                results.append(_item(session_id, error.status, error.error_key, error.message))
+    return results
+
+
+def _item(id_: str, status: int, key: str, message: str) -> dict[str, Any]:
+    return {"id": id_, "status_code": status, "errors": [{"error_key": key, "error_message": message}]}
+
+
+@operation("disconnectSessions")
+def disconnect_sessions(request: OperationRequest) -> list[dict[str, Any]]:
+    def act(session: dict[str, Any]) -> None:
+        if session["session_state"] != "CONNECTED":
+            raise BadRequest("inventory.session.not.connected", "The session is not connected.")
+        disconnect(request.tx, session, request.now)
+
+    return _each_session(request, request.body, "MACHINE_MANAGE_VDI_SESSION", act)
+
+
+@operation("logOffSessions")
+def log_off_sessions(request: OperationRequest) -> list[dict[str, Any]]:
+    forced = bool(request.query.get("forced"))
+
+    def act(session: dict[str, Any]) -> None:
+        # Windows locks a disconnected session; only a forced logoff ends a locked one.
+        if (session["session_state"] == "DISCONNECTED" or session.get("locked")) and not forced:
+            raise BadRequest("inventory.session.locked", "The session is locked; log it off with forced=true.")
+        end(request.tx, session, request.now)
+
+    return _each_session(request, request.body, "MACHINE_MANAGE_VDI_SESSION", act)
+
+
+@operation("resetSessions")
+def reset_sessions(request: OperationRequest) -> list[dict[str, Any]]:
+    return _each_session(request, request.body, "MACHINE_REBOOT",
+                         lambda session: end(request.tx, session, request.now, machine_state="IN_PROGRESS"))
+
+
+@operation("restartSessions")
+def restart_sessions(request: OperationRequest) -> list[dict[str, Any]]:
+    return _each_session(request, request.body, "MACHINE_REBOOT",
+                         lambda session: end(request.tx, session, request.now, machine_state="IN_PROGRESS"))
+
+
+@operation("sendMessageToSessions")
+def send_message(request: OperationRequest) -> list[dict[str, Any]]:
+    spec = request.body
+
+    def act(session: dict[str, Any]) -> None:
+        session["messages"] = [*session.get("messages", []), {"message": spec["message"],
+                                                              "message_type": spec["message_type"],
+                                                              "time": request.now}]
+        request.tx.update(KIND, session["id"], session)
+
+    return _each_session(request, spec["session_ids"], "MACHINE_MANAGE_VDI_SESSION", act)
