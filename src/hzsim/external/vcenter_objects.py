@@ -13,7 +13,7 @@ from hzsim.operations import OperationRequest, Page, operation
 from hzsim.resources import page_of, require
 from hzsim.world import faults
 from hzsim.world.vcenter import (BASE_SNAPSHOT, BASE_VM, CUSTOMIZATION_SPEC, DATACENTER, DATASTORE, HOST_OR_CLUSTER,
-                                 NETWORK_LABEL, RESOURCE_POOL, VCENTER, VM_FOLDER, VM_TEMPLATE)
+                                 NETWORK_LABEL, RESOURCE_POOL, VCENTER, VIRTUAL_MACHINE, VM_FOLDER, VM_TEMPLATE)
 
 
 
@@ -144,3 +144,13 @@ def list_base_snapshots(request: OperationRequest) -> Page:
     if vm["vcenter_id"] != vcenter["id"]:
         require(request, BASE_VM, None, "base_vm_id", "base VM in this vCenter", "external.base.vm.id.invalid")
     return Page(*request.tx.list(BASE_SNAPSHOT, request.list_query, where={"base_vm_id": vm["id"]}))
+
+
+@operation("listVirtualMachines")
+def list_virtual_machines(request: OperationRequest) -> Page:
+    vcenter = vcenter_of(request)
+    in_use = {m["_vm_id"] for m in request.tx.list("machine", where={"vcenter_id": vcenter["id"]})[0] if "_vm_id" in m}
+    vms = _in(request, VIRTUAL_MACHINE, vcenter_id=vcenter["id"])
+    for vm in vms:
+        vm["incompatible_reasons"] = ["IN_USE_BY_LOCAL_DESKTOP_POOL"] if vm["id"] in in_use else []
+    return page_of(vms)

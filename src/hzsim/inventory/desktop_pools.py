@@ -13,15 +13,15 @@ import copy
 import uuid
 from typing import Any
 
-from hzsim.auth.principals import ROOT_ACCESS_GROUP_ID
+from hzsim.auth.principals import ROOT_ACCESS_GROUP_ID, Caller
 from hzsim.errors import Conflict, Forbidden, NotFound
-from hzsim.inventory import provisioning
+from hzsim.inventory import manual_machines, provisioning
 from hzsim.inventory.pool_rules import check_pool, refuse
 from hzsim.operations import OperationRequest, Page, operation
 from hzsim.resources import get_document, list_documents
 from hzsim.store import Transaction
 from hzsim.world.active_directory import AD_DOMAIN, IC_DOMAIN_ACCOUNT
-from hzsim.world.vcenter import DATASTORE, VM_FOLDER
+from hzsim.world.vcenter import VM_FOLDER
 
 KIND = "desktop_pool"
 LOCAL_ACCESS_GROUP = "local_access_group"
@@ -93,31 +93,35 @@ def _prepare_automated(tx: Transaction, pool: dict[str, Any]) -> None:
         status.update({"instant_clone_operation": "NONE"})
 
 
-def create_pool(request: OperationRequest) -> None:
-    tx, now, spec = request.tx, request.now, request.body
+def create_pool(tx: Transaction, spec: dict[str, Any], now: int, caller: Caller | None = None) -> dict[str, Any]:
+    """Create a desktop pool from a create spec of any version; the API and scenarios both come here."""
     if _same_name(tx, spec["name"]):
         raise Conflict("inventory.desktop.pool.name.in.use", f"A desktop pool named {spec['name']!r} already exists.")
     pool = pool_from_spec(spec, now)
     if tx.get(LOCAL_ACCESS_GROUP, pool["access_group_id"]) is None:
         raise refuse("invalid.reference", f"Field 'access_group_id' names no access group ({pool['access_group_id']!r}).")
-    if request.caller is not None and not request.caller.has("POOL_MANAGEMENT", pool["access_group_id"]):
+    if caller is not None and not caller.has("POOL_MANAGEMENT", pool["access_group_id"]):
         raise Forbidden("common.forbidden", "The caller lacks POOL_MANAGEMENT on the pool's access group.")
     check_pool(tx, pool)
     if pool["type"] == "AUTOMATED":
-        for datastore_id in [d["datastore_id"] for d in pool["storage_settings"]["datastores"]]:
-            if tx.get(DATASTORE, datastore_id) is None:
-                raise refuse("invalid.reference", f"No datastore {datastore_id!r}.")
         _prepare_automated(tx, pool)
         if pool["source"] == "INSTANT_CLONE":
             provisioning.start_initial_publish(tx, pool, now)
         else:
             provisioning.request_reconcile(tx, pool["id"], now)
     tx.insert(KIND, pool["id"], pool)
+    if pool["type"] == "MANUAL" and spec.get("machines"):
+        failures = [item for item in manual_machines.add(tx, tx.get(KIND, pool["id"]), spec["machines"], now)
+                    if item["status_code"] >= 400]
+        if failures:
+            error = failures[0]["errors"][0]
+            raise refuse("machine.invalid", f"Field 'machines': {error['error_message']}")
+    return pool
 
 
 @operation("createDesktopPool", "createDesktopPoolV2", "createDesktopPoolV7", "createDesktopPoolV8")
 def create_desktop_pool(request: OperationRequest) -> None:
-    create_pool(request)
+    create_pool(request.tx, request.body, request.now, request.caller)
 
 
 # -- reads --------------------------------------------------------------------------------
@@ -236,3 +240,11 @@ def enable_provisioning(request: OperationRequest) -> list:
 @operation("disableProvisioningForDesktopPools")
 def disable_provisioning(request: OperationRequest) -> list:
     return _bulk(request, "POOL_MANAGEMENT", {"enable_provisioning": False}, automated_only=True)
+
+
+@operation("addMachines")
+def add_machines(request: OperationRequest) -> list[dict[str, Any]]:
+    pool = find_pool(request, "POOL_MANAGEMENT")
+    if pool["type"] != "MANUAL" or pool.get("source") != "VIRTUAL_CENTER":
+        raise refuse("not.manual", "Machines can be added only to manual desktop pools of vCenter virtual machines.")
+    return manual_machines.add(request.tx, pool, request.body, request.now)

@@ -18,6 +18,7 @@ VCENTER, DATACENTER, HOST_OR_CLUSTER, HOST = "vcenter", "datacenter", "host_or_c
 RESOURCE_POOL, VM_FOLDER, DATASTORE, NETWORK_LABEL = "resource_pool", "vm_folder", "datastore", "network_label"
 BASE_VM, BASE_SNAPSHOT, VM_TEMPLATE, CUSTOMIZATION_SPEC = "base_vm", "base_snapshot", "vm_template", "customization_spec"
 IM_STREAM, IM_TAG, IM_VERSION = "im_stream", "im_tag", "im_version"
+VIRTUAL_MACHINE = "virtual_machine"  # plain VMs, for manual desktop pools
 
 OS_DISPLAY_NAMES = {
     "WINDOWS_11": "Microsoft Windows 11 (64-bit)", "WINDOWS_10": "Microsoft Windows 10 (64-bit)",
@@ -78,6 +79,14 @@ class VCenterBuilder:
             self._cluster(dc_id, dc_path, cluster)
         for base_vm in spec["base_vms"]:
             self._base_vm(dc_id, dc_path, base_vm, folders)
+        for vm in spec["vms"]:
+            folder = f"{dc_path}/vm/{vm['folder']}" if vm["folder"] else f"{dc_path}/vm"
+            vm_id = moid(self.tx, "vm")
+            self.tx.insert(VIRTUAL_MACHINE, vm_id, {
+                "id": vm_id, "vcenter_id": self.id, "datacenter_id": dc_id, "name": vm["name"],
+                "path": f"{folder}/{vm['name']}", "operating_system": vm["operating_system"],
+                "operating_system_display_name": OS_DISPLAY_NAMES.get(vm["operating_system"], vm["operating_system"]),
+                "hardware_version": 19, "incompatible_reasons": []})
         for template in spec["vm_templates"]:
             folder = f"{dc_path}/vm/{template['folder']}" if template["folder"] else f"{dc_path}/vm"
             template_id = moid(self.tx, "vm")

@@ -78,7 +78,7 @@ def _check_references(spec: dict[str, Any], source: str) -> None:
     for vcenter in spec["vcenters"]:
         for datacenter in vcenter["datacenters"]:
             folders = set(datacenter["vm_folders"])
-            for vm in [*datacenter["base_vms"], *datacenter["vm_templates"]]:
+            for vm in [*datacenter["base_vms"], *datacenter["vm_templates"], *datacenter["vms"]]:
                 if vm["folder"] and vm["folder"] not in folders:
                     raise ScenarioError(f"{_at(vm, source, 'folder')}: 'folder' {vm['folder']!r} is not one of the "
                                         "datacenter's vm_folders.")

@@ -58,6 +58,8 @@ DATACENTER = Mapping({
     "vm_folders": many(TEXT),
     "base_vms": many(BASE_VM),
     "vm_templates": many(VM_TEMPLATE),
+    "vms": many(Mapping({"name": required(TEXT), "folder": optional(TEXT),
+                         "operating_system": optional(Scalar(str, OPERATING_SYSTEMS), "WINDOWS_11")})),
 })
 
 LIMITS = Mapping({
