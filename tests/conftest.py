@@ -64,7 +64,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+WORLD = str(Path(__file__).parent / "fixtures" / "world.yaml")  # the default scenario without its pools
+
+
 def make_sim(tmp_path: Path | None = None, **overrides: object) -> Simulator:
+    overrides.setdefault("scenario", WORLD)
     settings = Settings(data_dir=tmp_path, clock="manual", **overrides)  # type: ignore[arg-type]
     if tmp_path is None:
         settings.db_url = "sqlite:///:memory:"

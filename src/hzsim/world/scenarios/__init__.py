@@ -19,6 +19,7 @@ from hzsim.store import Transaction
 from hzsim.world.active_directory import AD_USER, DomainBuilder
 from hzsim.world.scenarios.format import SCENARIO
 from hzsim.world.scenarios.schema import ScenarioError, parse_yaml
+from hzsim.world import scenario_pools
 from hzsim.world.vcenter import VCenterBuilder
 
 if TYPE_CHECKING:
@@ -64,6 +65,14 @@ def _check_references(spec: dict[str, Any], source: str) -> None:
         if admin["access_group"] not in groups:
             raise ScenarioError(f"{_at(admin, source, 'access_group')}: 'access_group' {admin['access_group']!r} is not "
                                 "Root or one of the scenario's access groups.")
+    for pool in spec["desktop_pools"]:
+        if pool["access_group"] not in groups:
+            raise ScenarioError(f"{_at(pool, source, 'access_group')}: 'access_group' {pool['access_group']!r} is "
+                                "not Root or one of the scenario's access groups.")
+        needed = ("vms",) if pool["kind"] == "MANUAL" else ("base_vm", "snapshot", "cluster", "datastore")
+        for field in needed:
+            if not pool[field]:
+                raise ScenarioError(f"{_at(pool, source)}: a {pool['kind']} desktop pool needs '{field}'.")
     for domain in spec["domains"]:
         names = {u["name"].lower() for u in domain["users"]} | {g["name"].lower() for g in domain["groups"]}
         width = max(3, len(str(domain["user_count"])))
@@ -139,6 +148,7 @@ def apply(scenario: Scenario, tx: Transaction, sim: "Simulator") -> None:
             tx.update(AD_USER, principal["id"], {**tx.get(AD_USER, principal["id"]), "password": admin["password"]})
         roles.create_permission(tx, principal["id"], role_ids[admin["role"]], group_ids[admin["access_group"]])
     global_settings.create_defaults(tx)
+    scenario_pools.create(tx, spec["desktop_pools"], group_ids, scenario.source, now)
 
 
 def _create_principal(tx: Transaction, spec: dict[str, Any], admin: dict[str, Any]) -> dict[str, Any]:

@@ -129,6 +129,24 @@ ADMINISTRATOR = Mapping({
     "group": optional(BOOL, False),  # the principal is an AD group of that name
 })
 
+DESKTOP_POOL = Mapping({
+    "name": required(TEXT),
+    "kind": optional(Scalar(str, ("INSTANT_CLONE", "MANUAL")), "INSTANT_CLONE"),
+    "user_assignment": optional(Scalar(str, ("FLOATING", "DEDICATED")), "FLOATING"),
+    "machines": optional(POSITIVE, 10),  # instant clones: the pool's size
+    "spare_machines": optional(POSITIVE, 1),
+    "naming_pattern": optional(TEXT, "vdi-{n:fixed=3}"),
+    "base_vm": optional(TEXT),
+    "snapshot": optional(TEXT),
+    "cluster": optional(TEXT),
+    "datastore": optional(TEXT),
+    "folder": optional(TEXT, "VDI"),
+    "vms": many(TEXT),  # manual pools: the names of the datacenter's vms
+    "access_group": optional(TEXT, "Root"),
+    "entitled": many(TEXT),  # AD users or groups, by login name
+    "sessions": optional(NATURAL, 0),  # users logged on once machines are ready
+})
+
 SCENARIO = Mapping({
     "name": required(TEXT),
     "description": optional(TEXT),
@@ -138,6 +156,7 @@ SCENARIO = Mapping({
     "roles": many(ROLE),
     "administrators": many(ADMINISTRATOR),
     "agent_versions": many(TEXT),
+    "desktop_pools": many(DESKTOP_POOL),
 })
 
 __all__ = ["SCENARIO", "Sequence"]
