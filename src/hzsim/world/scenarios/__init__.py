@@ -19,7 +19,7 @@ from hzsim.store import Transaction
 from hzsim.world.active_directory import AD_USER, DomainBuilder
 from hzsim.world.scenarios.format import SCENARIO
 from hzsim.world.scenarios.schema import ScenarioError, parse_yaml
-from hzsim.world import scenario_pools
+from hzsim.world import activity, scenario_pools
 from hzsim.world.vcenter import VCenterBuilder
 
 if TYPE_CHECKING:
@@ -149,6 +149,10 @@ def apply(scenario: Scenario, tx: Transaction, sim: "Simulator") -> None:
         roles.create_permission(tx, principal["id"], role_ids[admin["role"]], group_ids[admin["access_group"]])
     global_settings.create_defaults(tx)
     scenario_pools.create(tx, spec["desktop_pools"], group_ids, scenario.source, now)
+    if spec["activity"]:
+        profile = dict(spec["activity"])
+        profile["session_minutes"] = profile["session_minutes"] or {"mean": 60.0, "stddev": 15.0}
+        activity.start(tx, profile, now)
 
 
 def _create_principal(tx: Transaction, spec: dict[str, Any], admin: dict[str, Any]) -> dict[str, Any]:

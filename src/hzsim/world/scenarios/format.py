@@ -147,6 +147,15 @@ DESKTOP_POOL = Mapping({
     "sessions": optional(NATURAL, 0),  # users logged on once machines are ready
 })
 
+ACTIVITY = Mapping({
+    "seed": optional(INT, 1),
+    "logons_per_hour": optional(Scalar(float, minimum=0), 30.0),
+    "session_minutes": optional(Mapping({"mean": optional(Scalar(float, minimum=1), 60.0),
+                                         "stddev": optional(Scalar(float, minimum=0), 15.0)})),
+    "disconnect_ratio": optional(Scalar(float, minimum=0), 0.2),
+    "pools": many(TEXT),  # by name; none: every pool
+})
+
 SCENARIO = Mapping({
     "name": required(TEXT),
     "description": optional(TEXT),
@@ -157,6 +166,7 @@ SCENARIO = Mapping({
     "administrators": many(ADMINISTRATOR),
     "agent_versions": many(TEXT),
     "desktop_pools": many(DESKTOP_POOL),
+    "activity": optional(ACTIVITY),
 })
 
 __all__ = ["SCENARIO", "Sequence"]
