@@ -51,6 +51,9 @@ MATRIX = [
     ("GET", "/rest/external/v3/base-vms?vcenter_id={vc}", None, {A, R, H, G}),
     ("GET", "/rest/monitor/v2/virtual-centers", None, {A, R, H, G}),
     ("GET", "/rest/monitor/v2/pods", None, {A, R}),
+    ("GET", "/rest/entitlements/v1/desktop-pools", None, {A, R, H, P}),
+    ("GET", "/rest/federation/v1/sites", None, {A, R}),
+    ("GET", "/rest/helpdesk/v1/remote-assistant-ticket?session_id=s1", None, {A, H, P}),
 ]
 
 

@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 
 from hzsim.engine.clock import Clock
 from hzsim.store import Store, Transaction
@@ -38,11 +38,17 @@ def schedule(tx: Transaction, kind: str, due_at: int, payload: dict[str, Any] | 
     """Add a job in the caller's transaction; a `key` makes it replaceable and cancellable."""
     if key is not None:
         cancel(tx, key)
-    tx.connection.execute(insert(jobs).values(kind=kind, due_at=int(due_at), key=key, payload=payload or {}))
+    tx.connection.execute(_INSERT, {"kind": kind, "due_at": int(due_at), "key": key, "payload": payload or {}})
 
 
 def cancel(tx: Transaction, key: str) -> bool:
-    return tx.connection.execute(delete(jobs).where(jobs.c.key == key)).rowcount > 0
+    return tx.connection.execute(_CANCEL, {"b_key": key}).rowcount > 0
+
+
+_INSERT = insert(jobs)
+_CANCEL = delete(jobs).where(jobs.c.key == bindparam("b_key"))
+_NEXT = select(jobs).where(jobs.c.due_at <= bindparam("b_until")).order_by(jobs.c.due_at, jobs.c.id).limit(1)
+_DONE = delete(jobs).where(jobs.c.id == bindparam("b_id"))
 
 
 def pending(tx: Transaction) -> list[dict[str, Any]]:
@@ -100,12 +106,10 @@ class Scheduler:
         row = None
         try:
             with self.store.transaction() as tx:
-                row = tx.connection.execute(
-                    select(jobs).where(jobs.c.due_at <= until).order_by(jobs.c.due_at, jobs.c.id).limit(1)
-                ).first()
+                row = tx.connection.execute(_NEXT, {"b_until": until}).first()
                 if row is None:
                     return False
-                tx.connection.execute(delete(jobs).where(jobs.c.id == row.id))
+                tx.connection.execute(_DONE, {"b_id": row.id})
                 if row.due_at > self.clock.now():
                     self.clock.set_time(row.due_at)
                 handler = _HANDLERS.get(row.kind)

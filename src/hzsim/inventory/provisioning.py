@@ -11,15 +11,18 @@ so a restarted server carries on where it stopped.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from hzsim.engine.jobs import JobContext, job_handler, schedule
 from hzsim.inventory.pool_rules import machine_name
 from hzsim.store import Transaction
+from hzsim.store.tables import index_fields
 from hzsim.world import faults
 from hzsim.world.vcenter import BASE_SNAPSHOT, BASE_VM, VCENTER, moid
 
 POOL, MACHINE = "desktop_pool", "machine"
+index_fields(MACHINE, "desktop_pool_id", "state")
 SECOND = 1000
 PUBLISH_STEP = 30 * SECOND  # the image's progress rises 10% per step: 5 simulated minutes
 CLONE_TIME = {"INSTANT_CLONE": 20 * SECOND, "VIRTUAL_CENTER": 240 * SECOND}
@@ -37,7 +40,7 @@ def pool_machines(tx: Transaction, pool_id: str) -> list[dict[str, Any]]:
 
 
 def _in_flight(tx: Transaction, vcenter_id: str) -> int:
-    return sum(tx.list(MACHINE, where={"vcenter_id": vcenter_id, "state": state})[1] for state in IN_FLIGHT)
+    return sum(tx.count(MACHINE, where={"vcenter_id": vcenter_id, "state": state}) for state in IN_FLIGHT)
 
 
 def _limit(tx: Transaction, pool: dict[str, Any]) -> int:
@@ -47,7 +50,7 @@ def _limit(tx: Transaction, pool: dict[str, Any]) -> int:
     return limits.get("provisioning_limit", 20)
 
 
-def desired_size(pool: dict[str, Any], machines: list[dict[str, Any]]) -> int:
+def desired_size(tx: Transaction, pool: dict[str, Any]) -> int:
     """How many machines the pool's sizing asks for now."""
     if pool["naming_method"] == "SPECIFIED":
         return len(pool.get("_specified_names", []))
@@ -55,18 +58,23 @@ def desired_size(pool: dict[str, Any], machines: list[dict[str, Any]]) -> int:
     maximum = sizing["max_number_of_machines"]
     if sizing["provisioning_time"] == "UP_FRONT":
         return maximum
+    machines = pool_machines(tx, pool["id"])
     in_use = sum(1 for m in machines if m["state"] in ("CONNECTED", "DISCONNECTED") or m.get("user_ids"))
     return min(maximum, max(sizing.get("min_number_of_machines", 0), in_use + sizing["number_of_spare_machines"]))
 
 
-def _next_name(pool: dict[str, Any], taken: set[str]) -> str:
+def _free_names(pool: dict[str, Any], taken: set[str]) -> Iterator[str]:
+    """The names new machines take, lowest numbers first (freed names are reused)."""
     if pool["naming_method"] == "SPECIFIED":
-        return next(name for name in pool["_specified_names"] if name not in taken)
+        yield from (name for name in pool["_specified_names"] if name not in taken)
+        return
     pattern = pool["pattern_naming_settings"]["naming_pattern"]
-    number = 1
-    while machine_name(pattern, number) in taken:
+    number = 0
+    while True:
         number += 1
-    return machine_name(pattern, number)
+        name = machine_name(pattern, number)
+        if name not in taken:
+            yield name
 
 
 def new_machine(pool: dict[str, Any], name: str, now: int, image: dict[str, Any]) -> dict[str, Any]:
@@ -151,17 +159,17 @@ def reconcile(ctx: JobContext, payload: dict[str, Any]) -> None:
         return  # publishing first; its end asks again
     if not pool.get("enable_provisioning", True):
         return
-    machines = pool_machines(tx, pool["id"])
-    missing = desired_size(pool, machines) - len(machines)
-    room = _limit(tx, pool) - _in_flight(tx, pool["vcenter_id"])
-    if missing <= 0 or room <= 0:
+    taken = tx.names(MACHINE, where={"desktop_pool_id": pool["id"]})
+    missing = desired_size(tx, pool) - len(taken)
+    if missing <= 0:
         return
-    taken = {m["name"] for m in machines}
+    room = _limit(tx, pool) - _in_flight(tx, pool["vcenter_id"])
+    if room <= 0:
+        return
     image = current_image(tx, pool)
+    names = _free_names(pool, taken)
     for _ in range(min(missing, room)):
-        name = _next_name(pool, taken)
-        taken.add(name)
-        machine = new_machine(pool, name, now, image)
+        machine = new_machine(pool, next(names), now, image)
         tx.insert(MACHINE, machine["id"], machine)
         schedule(tx, "machine.cloned", now + CLONE_TIME[pool["source"]], {"machine_id": machine["id"]},
                  key=f"machine:{machine['id']}")

@@ -19,9 +19,11 @@ from hzsim.inventory import provisioning
 from hzsim.operations import OperationRequest, Page, operation
 from hzsim.resources import get_document, list_documents
 from hzsim.store import Transaction
+from hzsim.store.tables import index_fields
 from hzsim.world.active_directory import AD_USER, expand_groups
 
 KIND, MACHINE, POOL = "session", "machine", "desktop_pool"
+index_fields(KIND, "desktop_pool_id", "session_state")
 RESTART_TIME = 60 * 1000  # a reset or restarted machine is back after a simulated minute
 
 

@@ -15,19 +15,48 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import create_engine, delete, event, insert, select, update
+from sqlalchemy import bindparam, create_engine, delete, event, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
 from hzsim.contract.listing import ListQuery
 from hzsim.store import queries
-from hzsim.store.tables import documents, meta, metadata, revoked_sessions
+from hzsim.store.tables import INDEXED_FIELDS, documents, meta, metadata, revoked_sessions
+
+
+def _split_where(kind: str, where: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Conditions on fields with an indexed column become column conditions; the rest stay JSON."""
+    if not where:
+        return {}, {}
+    parent_field, state_field = INDEXED_FIELDS.get(kind, (None, None))
+    columns = {"parent_id": v for k, v in where.items() if k == parent_field}
+    columns.update({"state": v for k, v in where.items() if k == state_field})
+    return {k: v for k, v in where.items() if k not in (parent_field, state_field)}, columns
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 class ConcurrentUpdate(Exception):
     """A document changed between this transaction's read and its write."""
+
+
+# The document statements every transaction runs, built once (building them is most of their cost).
+_BY_KEY = (documents.c.kind == bindparam("b_kind"), documents.c.id == bindparam("b_id"))
+_GET = select(documents.c.doc, documents.c.version).where(*_BY_KEY)
+_INSERT = insert(documents)
+_UPDATE = (update(documents).where(*_BY_KEY, documents.c.version == bindparam("b_version"))
+           .values(version=documents.c.version + 1, doc=bindparam("b_doc"), name=bindparam("b_name"),
+                   access_group_id=bindparam("b_access_group_id"), parent_id=bindparam("b_parent_id"),
+                   state=bindparam("b_state")))
+_DELETE = delete(documents).where(*_BY_KEY)
+
+
+def _columns(kind: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The indexed columns copied out of a document."""
+    parent_field, state_field = INDEXED_FIELDS.get(kind, (None, None))
+    return {"name": body.get("name"), "access_group_id": body.get("access_group_id"),
+            "parent_id": body.get(parent_field) if parent_field else None,
+            "state": body.get(state_field) if state_field else None}
 
 
 class Transaction:
@@ -44,9 +73,7 @@ class Transaction:
     # -- documents ----------------------------------------------------------------------
 
     def get(self, kind: str, id_: str) -> dict[str, Any] | None:
-        row = self.connection.execute(
-            select(documents.c.doc, documents.c.version).where(documents.c.kind == kind, documents.c.id == id_)
-        ).first()
+        row = self.connection.execute(_GET, {"b_kind": kind, "b_id": id_}).first()
         if row is None:
             return None
         doc = dict(row.doc)
@@ -56,27 +83,21 @@ class Transaction:
     def insert(self, kind: str, id_: str, doc: dict[str, Any]) -> None:
         body = {k: v for k, v in doc.items() if k != "_version"}
         self._changed(kind)
-        self.connection.execute(insert(documents).values(
-            kind=kind, id=id_, version=1, name=body.get("name"),
-            access_group_id=body.get("access_group_id"), doc=body,
-        ))
+        self.connection.execute(_INSERT, {"kind": kind, "id": id_, "version": 1, "doc": body, **_columns(kind, body)})
 
     def update(self, kind: str, id_: str, doc: dict[str, Any]) -> None:
         """Write `doc` back; it must carry the `_version` it was read at."""
         body = {k: v for k, v in doc.items() if k != "_version"}
-        result = self.connection.execute(
-            update(documents)
-            .where(documents.c.kind == kind, documents.c.id == id_, documents.c.version == doc["_version"])
-            .values(version=documents.c.version + 1, name=body.get("name"),
-                    access_group_id=body.get("access_group_id"), doc=body)
-        )
+        columns = {f"b_{name}": value for name, value in _columns(kind, body).items()}
+        result = self.connection.execute(_UPDATE, {"b_kind": kind, "b_id": id_, "b_version": doc["_version"],
+                                                   "b_doc": body, **columns})
         if result.rowcount != 1:
             raise ConcurrentUpdate(f"{kind} {id_} changed concurrently")
         self._changed(kind)
         doc["_version"] = doc["_version"] + 1
 
     def delete(self, kind: str, id_: str) -> bool:
-        result = self.connection.execute(delete(documents).where(documents.c.kind == kind, documents.c.id == id_))
+        result = self.connection.execute(_DELETE, {"b_kind": kind, "b_id": id_})
         self._changed(kind)
         return result.rowcount == 1
 
@@ -88,6 +109,7 @@ class Transaction:
         to the client's own filter.
         """
         query = query or ListQuery()
+        where, columns = _split_where(kind, where)
         if where:
             query = queries.with_conditions(query, where)
         params: dict[str, Any] = {"kind": kind}
@@ -95,12 +117,13 @@ class Transaction:
             params["groups"] = sorted(access_groups)
         if query.size:
             params["limit"], params["offset"] = query.size, query.offset
+        params.update(columns)
         if query.filter is None:
             page, count = queries.list_statements(access_groups is not None, query.sort, bool(query.size),
-                                                  self.dialect)
+                                                  self.dialect, tuple(sorted(columns)))
         else:
             page, count = queries.filtered_statements(query.filter, access_groups is not None, query.sort,
-                                                      bool(query.size), self.dialect)
+                                                      bool(query.size), self.dialect, tuple(sorted(columns)))
         # Listed documents carry their version too, so they can be updated in place.
         items = [{**row[0], "_version": row[1]} for row in self.connection.execute(page, params)]
         if not query.size:
@@ -108,6 +131,20 @@ class Transaction:
         if items and len(items) < query.size:
             return items, query.offset + len(items)  # the last page tells the total by itself
         return items, self.connection.execute(count, params).scalar_one()
+
+    def count(self, kind: str, where: dict[str, Any] | None = None) -> int:
+        """How many documents of `kind` match `where`, without reading them."""
+        where, columns = _split_where(kind, where)
+        query = queries.with_conditions(ListQuery(), where) if where else ListQuery()
+        statement = queries.count_statement(query.filter, self.dialect, tuple(sorted(columns)))
+        return self.connection.execute(statement, {"kind": kind, **columns}).scalar_one()
+
+    def names(self, kind: str, where: dict[str, Any] | None = None) -> set[str]:
+        """The names of the documents of `kind` matching `where`, from the indexed column."""
+        where, columns = _split_where(kind, where)
+        query = queries.with_conditions(ListQuery(), where) if where else ListQuery()
+        statement = queries.names_statement(query.filter, self.dialect, tuple(sorted(columns)))
+        return {row[0] for row in self.connection.execute(statement, {"kind": kind, **columns})}
 
     # -- meta values --------------------------------------------------------------------
 

@@ -87,14 +87,31 @@ def compile_sort(sort: Sort | None, dialect: str) -> list[ColumnElement[Any]]:
     return [column.desc().nulls_last()] if sort.descending else [column.asc().nulls_first()]
 
 
-def _statements(condition: ColumnElement[bool] | None, with_groups: bool, sort: Sort | None, paged: bool,
-                dialect: str) -> tuple[Select[Any], Select[Any]]:
-    """The page query and the count query; kind, groups, limit and offset are bound at execution."""
+def _conditions(condition: ColumnElement[bool] | None, with_groups: bool,
+                columns: tuple[str, ...]) -> list[ColumnElement[bool]]:
     conditions = [documents.c.kind == bindparam("kind")]
+    conditions += [documents.c[column] == bindparam(column) for column in columns]
     if with_groups:
         conditions.append(documents.c.access_group_id.in_(bindparam("groups", expanding=True)))
     if condition is not None:
         conditions.append(condition)
+    return conditions
+
+
+def count_statement(node: Filter | None, dialect: str, columns: tuple[str, ...]) -> Select[Any]:
+    condition = compile_filter(node, dialect) if node is not None else None
+    return select(func.count()).select_from(documents).where(*_conditions(condition, False, columns))
+
+
+def names_statement(node: Filter | None, dialect: str, columns: tuple[str, ...]) -> Select[Any]:
+    condition = compile_filter(node, dialect) if node is not None else None
+    return select(documents.c.name).where(*_conditions(condition, False, columns))
+
+
+def _statements(condition: ColumnElement[bool] | None, with_groups: bool, sort: Sort | None, paged: bool,
+                dialect: str, columns: tuple[str, ...] = ()) -> tuple[Select[Any], Select[Any]]:
+    """The page query and the count query; kind, groups, columns, limit and offset are bound at execution."""
+    conditions = _conditions(condition, with_groups, columns)
     page = select(documents.c.doc, documents.c.version).where(*conditions).order_by(*compile_sort(sort, dialect), documents.c.id)
     if paged:
         page = page.limit(bindparam("limit")).offset(bindparam("offset"))
@@ -103,14 +120,15 @@ def _statements(condition: ColumnElement[bool] | None, with_groups: bool, sort: 
 
 
 @lru_cache(maxsize=256)
-def list_statements(with_groups: bool, sort: Sort | None, paged: bool, dialect: str) -> tuple[Select[Any], Select[Any]]:
+def list_statements(with_groups: bool, sort: Sort | None, paged: bool, dialect: str,
+                    columns: tuple[str, ...] = ()) -> tuple[Select[Any], Select[Any]]:
     """Unfiltered lists are the hot path: their statements are built once and reused."""
-    return _statements(None, with_groups, sort, paged, dialect)
+    return _statements(None, with_groups, sort, paged, dialect, columns)
 
 
 def filtered_statements(node: Filter, with_groups: bool, sort: Sort | None, paged: bool,
-                        dialect: str) -> tuple[Select[Any], Select[Any]]:
-    return _statements(compile_filter(node, dialect), with_groups, sort, paged, dialect)
+                        dialect: str, columns: tuple[str, ...] = ()) -> tuple[Select[Any], Select[Any]]:
+    return _statements(compile_filter(node, dialect), with_groups, sort, paged, dialect, columns)
 
 
 def _kind_of(value: Any) -> str:

@@ -19,10 +19,22 @@ documents = Table(
     Column("version", Integer, nullable=False),
     Column("name", String(1024), nullable=True),
     Column("access_group_id", String(255), nullable=True),
+    Column("parent_id", String(255), nullable=True),
+    Column("state", String(64), nullable=True),
     Column("doc", Json, nullable=False),
     Index("ix_documents_kind_name", "kind", "name"),
     Index("ix_documents_kind_access_group", "kind", "access_group_id"),
+    Index("ix_documents_kind_parent_state", "kind", "parent_id", "state"),
 )
+
+# Per kind, the document fields copied into `parent_id` and `state` (a machine's pool and
+# state, say), so that the engine's frequent "machines of this pool in this state" questions
+# are answered from an index. Resource modules register their kinds.
+INDEXED_FIELDS: dict[str, tuple[str, str]] = {}
+
+
+def index_fields(kind: str, parent_field: str, state_field: str) -> None:
+    INDEXED_FIELDS[kind] = (parent_field, state_field)
 
 # Asynchronous work, advanced by the scheduler as the simulator's clock moves.
 jobs = Table(
