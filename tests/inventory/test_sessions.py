@@ -100,3 +100,17 @@ def test_delete_with_and_without_the_session_check(api: HorizonClient, pool: dic
     advance(api, 30)
     assert_error_body(api.get(url), 404, "inventory.desktop.pool.not.found")
     assert api.get(SESSIONS).json() == []
+
+
+def test_a_power_fault_fails_the_reset_of_that_session_only(api: HorizonClient, pool: dict) -> None:
+    first = logon(api, "EXAMPLE\\user001", pool).json()
+    second = logon(api, "EXAMPLE\\user002", pool).json()
+    api.client.post("/hzsim/v1/faults", json={"kind": "power_operation_failure", "target": first["machine_id"],
+                                              "times": "once", "message": "Host not responding"})
+    results = api.post(f"{SESSIONS}/action/restart", json=[first["id"], second["id"]]).json()
+    assert results[0]["status_code"] == 400
+    assert results[0]["errors"][0] == {"error_key": "world.fault.power_operation_failure",
+                                       "error_message": "Host not responding"}
+    assert results[1]["status_code"] == 204
+    assert [s["id"] for s in api.get(SESSIONS).json()] == [first["id"]]
+    assert api.client.get("/hzsim/v1/faults").json() == []  # it fired its one time

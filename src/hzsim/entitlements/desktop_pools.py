@@ -23,6 +23,23 @@ def entitled_ids(tx: Transaction, pool_id: str) -> list[str]:
     return list(doc["ad_user_or_group_ids"]) if doc else []
 
 
+def entitled_user_ids(tx: Transaction, pool_id: str) -> set[str]:
+    """Every AD user entitled to the pool, directly or as a member of an entitled group (nested)."""
+    users: set[str] = set()
+    seen: set[str] = set()
+    pending = entitled_ids(tx, pool_id)
+    while pending:
+        principal = tx.get(AD_USER, pending.pop())
+        if principal is None or principal["id"] in seen:
+            continue
+        seen.add(principal["id"])
+        if principal.get("group"):
+            pending.extend(principal.get("member_ids", []))
+        else:
+            users.add(principal["id"])
+    return users
+
+
 def entitle(tx: Transaction, pool_id: str, principal_ids: list[str]) -> None:
     doc = tx.get(KIND, pool_id)
     if doc is None:

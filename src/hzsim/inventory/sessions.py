@@ -13,13 +13,15 @@ from typing import Any
 
 from hzsim.auth import principals
 from hzsim.engine.jobs import JobContext, job_handler, schedule
+from hzsim.contract.listing import Comparison, ListQuery, Sort, list_fields
 from hzsim.entitlements.desktop_pools import entitled_ids
-from hzsim.errors import BadRequest, NotFound
+from hzsim.errors import BadRequest, HorizonError, NotFound
 from hzsim.inventory import provisioning
 from hzsim.operations import OperationRequest, Page, operation
 from hzsim.resources import get_document, list_documents
 from hzsim.store import Transaction
 from hzsim.store.tables import index_fields
+from hzsim.world import faults
 from hzsim.world.active_directory import AD_USER, expand_groups
 
 KIND, MACHINE, POOL = "session", "machine", "desktop_pool"
@@ -34,17 +36,23 @@ class LogonRefused(BadRequest):
 
 # -- the user's side ----------------------------------------------------------------------
 
+_USER_IDS = list_fields("MachineInfoV5")["user_ids"]
+_BY_NAME = Sort(list_fields("MachineInfoV5")["name"], False)
+
+
 def _free_machine(tx: Transaction, pool: dict[str, Any], user_id: str) -> dict[str, Any] | None:
-    machines = sorted(provisioning.pool_machines(tx, pool["id"]), key=lambda m: m["name"])
-    if pool.get("user_assignment") == "DEDICATED":
-        mine = [m for m in machines if user_id in (m.get("user_ids") or [])]
+    dedicated = pool.get("user_assignment") == "DEDICATED"
+    if dedicated:
+        mine = tx.list(MACHINE, ListQuery(filter=Comparison(_USER_IDS, "Equals", (user_id,)), sort=_BY_NAME),
+                       where={"desktop_pool_id": pool["id"]})[0]
         if mine:
             return mine[0]
         if not pool.get("automatic_user_assignment", True):
             return None
-        machines = [m for m in machines if not m.get("user_ids")]
-    ready = [m for m in machines if m["state"] == "AVAILABLE"
-             and not (m.get("managed_machine_data") or {}).get("in_maintenance_mode")]
+    ready = [m for m in tx.list(MACHINE, ListQuery(sort=_BY_NAME), where={"desktop_pool_id": pool["id"],
+                                                                          "state": "AVAILABLE"})[0]
+             if not (m.get("managed_machine_data") or {}).get("in_maintenance_mode")
+             and not (dedicated and m.get("user_ids"))]
     # A machine waiting for a new image is handed out only when no updated one is free.
     ready.sort(key=lambda m: (m.get("managed_machine_data") or {}).get("operation") == "PUSH_IMAGE")
     return ready[0] if ready else None
@@ -173,7 +181,7 @@ def _each_session(request: OperationRequest, ids: list[str], privilege: str, act
             try:
                 act(session)
                 results.append({"id": session_id, "status_code": 204})
-            except BadRequest as error:
+            except HorizonError as error:
                 results.append(_item(session_id, error.status, error.error_key, error.message))
     return results
 
@@ -205,16 +213,24 @@ def log_off_sessions(request: OperationRequest) -> list[dict[str, Any]]:
     return _each_session(request, request.body, "MACHINE_MANAGE_VDI_SESSION", act)
 
 
+def _power_cycle(request: OperationRequest, session: dict[str, Any]) -> None:
+    """Reset or restart the session's machine: a power operation, which an injected fault can fail."""
+    machine = request.tx.get(MACHINE, session["machine_id"]) or {}
+    message = faults.fire(request.tx, "power_operation_failure", machine.get("id"), machine.get("desktop_pool_id"),
+                          machine.get("vcenter_id"))
+    if message is not None:
+        raise faults.WorldFault("power_operation_failure", message)
+    end(request.tx, session, request.now, machine_state="IN_PROGRESS")
+
+
 @operation("resetSessions")
 def reset_sessions(request: OperationRequest) -> list[dict[str, Any]]:
-    return _each_session(request, request.body, "MACHINE_REBOOT",
-                         lambda session: end(request.tx, session, request.now, machine_state="IN_PROGRESS"))
+    return _each_session(request, request.body, "MACHINE_REBOOT", lambda session: _power_cycle(request, session))
 
 
 @operation("restartSessions")
 def restart_sessions(request: OperationRequest) -> list[dict[str, Any]]:
-    return _each_session(request, request.body, "MACHINE_REBOOT",
-                         lambda session: end(request.tx, session, request.now, machine_state="IN_PROGRESS"))
+    return _each_session(request, request.body, "MACHINE_REBOOT", lambda session: _power_cycle(request, session))
 
 
 @operation("sendMessageToSessions")

@@ -14,10 +14,10 @@ import random
 from typing import Any
 
 from hzsim.engine.jobs import JobContext, job_handler, schedule
-from hzsim.entitlements.desktop_pools import entitled_ids
+from hzsim.entitlements.desktop_pools import entitled_user_ids
 from hzsim.inventory import sessions
 from hzsim.store import Transaction
-from hzsim.world.active_directory import AD_USER, expand_groups
+from hzsim.world.active_directory import AD_USER
 
 MINUTE = 60 * 1000
 PROFILE_META_KEY = "activity_profile"
@@ -48,13 +48,11 @@ def tick(ctx: JobContext, payload: dict[str, Any]) -> None:
         if not pools:
             break
         pool = pools[rng.randrange(len(pools))]
-        entitled = set(entitled_ids(tx, pool["id"]))
         on = {s["user_id"] for s in tx.list(sessions.KIND)[0]}
-        candidates = sorted((u for u in tx.list(AD_USER, where={"group": False})[0]
-                             if u["id"] not in on and expand_groups(tx, u) & entitled), key=lambda u: u["id"])
+        candidates = sorted(entitled_user_ids(tx, pool["id"]) - on)
         if not candidates:
             continue
-        user = candidates[rng.randrange(len(candidates))]
+        user = tx.get(AD_USER, candidates[rng.randrange(len(candidates))])
         try:
             session = sessions.logon(tx, user, pool, ctx.now)
         except sessions.LogonRefused:

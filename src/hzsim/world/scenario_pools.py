@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from hzsim.engine.jobs import JobContext, job_handler, schedule
-from hzsim.entitlements.desktop_pools import entitle
+from hzsim.entitlements.desktop_pools import entitle, entitled_user_ids
 from hzsim.errors import BadRequest
 from hzsim.inventory import sessions
 from hzsim.inventory.desktop_pools import create_pool
@@ -83,25 +83,33 @@ def create(tx: Transaction, pools: list[dict[str, Any]], group_ids: dict[str, st
             schedule(tx, "scenario.logons", now + RETRY, {"pool_id": created["id"], "count": pool["sessions"]})
 
 
+def _rid(sid: str) -> int:
+    return int(sid.rsplit("-", 1)[1])
+
+
 @job_handler("scenario.logons")
 def scenario_logons(ctx: JobContext, payload: dict[str, Any]) -> None:
-    """Log the scenario's users on, entitled users in name order, until `count` are on."""
+    """Log the scenario's users on, entitled users in account order, until `count` are on.
+
+    The queue of users still to log on is computed once and kept in the job's payload.
+    """
     tx = ctx.tx
     pool = tx.get(sessions.POOL, payload["pool_id"])
     if pool is None:
         return
-    logged_on = {s["user_id"] for s in tx.list(sessions.KIND, where={"desktop_pool_id": pool["id"]})[0]}
-    wanted = payload["count"] - len(logged_on)
-    users = sorted((u for u in tx.list(AD_USER, where={"group": False})[0] if u["id"] not in logged_on),
-                   key=lambda u: u["login_name"])
-    for user in users:
-        if wanted <= 0:
-            return
+    queue = payload.get("queue")
+    if queue is None:
+        queue = sorted(entitled_user_ids(tx, pool["id"]), key=_rid)[: payload["count"] * 2]
+    wanted = payload["count"] - tx.count(sessions.KIND, where={"desktop_pool_id": pool["id"]})
+    while wanted > 0 and queue:
+        user = tx.get(AD_USER, queue[0])
         try:
-            sessions.logon(tx, user, pool, ctx.now)
-            wanted -= 1
+            if user is not None:
+                sessions.logon(tx, user, pool, ctx.now)
+                wanted -= 1
         except sessions.LogonRefused as refused:
             if refused.error_key.endswith("no.machine"):
                 break  # machines are still provisioning: try again later
-    if wanted > 0:
-        ctx.schedule("scenario.logons", ctx.now + RETRY, payload)
+        queue.pop(0)
+    if wanted > 0 and queue:
+        ctx.schedule("scenario.logons", ctx.now + RETRY, {**payload, "queue": queue})
