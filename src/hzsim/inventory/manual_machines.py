@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 from hzsim.engine.jobs import JobContext, job_handler, schedule
+from hzsim.inventory.provisioning import agent_version
 from hzsim.store import Transaction
 from hzsim.world.vcenter import VIRTUAL_MACHINE
 
@@ -58,7 +59,7 @@ def agent_ready(ctx: JobContext, payload: dict[str, Any]) -> None:
     machine = ctx.tx.get(MACHINE, payload["machine_id"])
     if machine is None or machine["state"] != "WAITING_FOR_AGENT":
         return
-    machine.update({"state": "AVAILABLE", "agent_version": "2312.0.0", "agent_build_number": "23005470",
+    machine.update({"state": "AVAILABLE", "agent_version": agent_version(ctx.tx), "agent_build_number": "23005470",
                     "pairing_state": "PAIRED_AND_SECURED", "agent_id": f"agent/{machine['id']}",
                     "configured_by_connection_server": ["cs01.example.com"]})
     ctx.tx.update(MACHINE, machine["id"], machine)

@@ -31,6 +31,12 @@ DELETE_TIME = 15 * SECOND
 IN_FLIGHT = ("PROVISIONING", "CUSTOMIZING")
 
 
+def agent_version(tx: Transaction) -> str:
+    """The Horizon agent version new machines run: the scenario's first (newest) one."""
+    versions = tx.get_meta("agent_versions") or ["2312.0.0"]
+    return versions[0]
+
+
 def request_reconcile(tx: Transaction, pool_id: str, at: int) -> None:
     schedule(tx, "pool.reconcile", at, {"pool_id": pool_id}, key=f"pool.reconcile:{pool_id}")
 
@@ -228,7 +234,8 @@ def machine_customized(ctx: JobContext, payload: dict[str, Any]) -> None:
         _fail(tx, machine, "ERROR", message, ctx.now)
     else:
         machine["state"] = "AVAILABLE"
-        machine.update({"agent_version": "2312.0.0", "agent_build_number": "23005470", "pairing_state": "PAIRED_AND_SECURED",
+        machine.update({"agent_version": agent_version(tx), "agent_build_number": "23005470",
+                        "pairing_state": "PAIRED_AND_SECURED",
                         "agent_id": f"agent/{machine['id']}", "configured_by_connection_server": ["cs01.example.com"]})
         tx.update(MACHINE, machine["id"], machine)
     _wake_vcenter(tx, machine["vcenter_id"], ctx.now)

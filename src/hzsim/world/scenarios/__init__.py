@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 BUILT_IN = ("default", "empty", "pod-20k")
 LOCAL_ACCESS_GROUP, PERMISSION, ROLE = "local_access_group", "permission", "role"
 BUILT_IN_ADMINISTRATOR_RID = 500
+AGENT_VERSIONS_META_KEY = "agent_versions"
+DEFAULT_AGENT_VERSION = "2312.0.0"
 
 __all__ = ["BUILT_IN", "Scenario", "ScenarioError", "apply", "load", "parse"]
 
@@ -148,6 +150,7 @@ def apply(scenario: Scenario, tx: Transaction, sim: "Simulator") -> None:
             tx.update(AD_USER, principal["id"], {**tx.get(AD_USER, principal["id"]), "password": admin["password"]})
         roles.create_permission(tx, principal["id"], role_ids[admin["role"]], group_ids[admin["access_group"]])
     global_settings.create_defaults(tx)
+    tx.set_meta(AGENT_VERSIONS_META_KEY, spec["agent_versions"] or [DEFAULT_AGENT_VERSION])
     scenario_pools.create(tx, spec["desktop_pools"], group_ids, scenario.source, now)
     if spec["activity"]:
         profile = dict(spec["activity"])
