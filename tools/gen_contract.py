@@ -37,7 +37,7 @@ _PRIVILEGE_ROW = re.compile(r"^\|\s*([A-Z][A-Z0-9_]+)\s*\|(.*?)\|?\s*$")
 _FILTERS_CLAUSE = re.compile(r"Supported Filters?\s*:?\s*(.*?)(?:\.\s|\.$|<|\n|$)", re.I | re.S)
 _FILTER_FIELD_NAME = re.compile(r"Field name to be used in filter\s*:\s*([A-Za-z0-9_.]+?)\.?(?:\s|\\n|$)")
 _SORTABLE = re.compile(r"can be used for sorting", re.I)
-_FIELD_LEVEL = re.compile(r"\bfields?\b|\bids\b|unset|absent|limited details", re.I)
+_FIELD_LEVEL = re.compile(r"\bfields?\b|\bids\b|unset|absent|limited details|held machines", re.I)
 
 
 def condense_schema(schema: dict[str, Any]) -> dict[str, Any]:
@@ -118,7 +118,8 @@ def parse_privileges(description: str) -> dict[str, Any]:
             continue
         text = row.group(2).lower()
         privilege = {"name": row.group(1), "scope": _privilege_scope(text)}
-        # A "required" privilege that only reveals some fields does not gate the operation.
+        # A "required" privilege that only reveals some fields (or only matters for held machines)
+        # does not gate the operation.
         if section == "required" and _FIELD_LEVEL.search(text) and "perform this operation" not in text:
             result.setdefault("optional", []).append(privilege)
             continue

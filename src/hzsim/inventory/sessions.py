@@ -125,9 +125,11 @@ def end(tx: Transaction, session: dict[str, Any], now: int, *, machine_state: st
         tx.update(MACHINE, machine["id"], machine)
         provisioning.start_machine_delete(tx, tx.get(MACHINE, machine["id"]), now)
         return
+    if machine_state == "AVAILABLE" and (machine.get("managed_machine_data") or {}).get("in_maintenance_mode"):
+        machine_state = "MAINTENANCE"  # it was put in maintenance while in use
     machine["state"] = machine_state
     tx.update(MACHINE, machine["id"], machine)
-    if machine_state != "AVAILABLE":
+    if machine_state == "IN_PROGRESS":
         schedule(tx, "machine.restarted", now + RESTART_TIME, {"machine_id": machine["id"]},
                  key=f"machine:{machine['id']}")
     provisioning.request_reconcile(tx, machine["desktop_pool_id"], now)
@@ -137,7 +139,8 @@ def end(tx: Transaction, session: dict[str, Any], now: int, *, machine_state: st
 def machine_restarted(ctx: JobContext, payload: dict[str, Any]) -> None:
     machine = ctx.tx.get(MACHINE, payload["machine_id"])
     if machine is not None and machine["state"] == "IN_PROGRESS":
-        machine["state"] = "AVAILABLE"
+        in_maintenance = (machine.get("managed_machine_data") or {}).get("in_maintenance_mode")
+        machine["state"] = "MAINTENANCE" if in_maintenance else "AVAILABLE"
         ctx.tx.update(MACHINE, machine["id"], machine)
 
 

@@ -1,0 +1,254 @@
+"""Actions on machines: maintenance, reset and restart, recover and rebuild, delete, user
+assignment and name checks. Bulk actions answer one BulkItemResponseInfo per machine id;
+one bad id (unknown, wrong state, no privilege) never undoes the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hzsim.engine.jobs import schedule
+from hzsim.errors import BadRequest, HorizonError, NotFound
+from hzsim.inventory import provisioning, sessions
+from hzsim.operations import OperationRequest, operation
+from hzsim.world import faults
+from hzsim.world.active_directory import AD_USER
+
+MACHINE, POOL = "machine", "desktop_pool"
+ERROR_STATES = ("PROVISIONING_ERROR", "ERROR", "AGENT_UNREACHABLE", "AGENT_ERROR_STARTUP_IN_PROGRESS")
+
+
+def refuse(rule: str, message: str) -> BadRequest:
+    return BadRequest(f"inventory.machine.{rule}", message)
+
+
+def _item(id_: str, status: int, key: str | None = None, message: str | None = None) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": id_, "status_code": status}
+    if key:
+        item["errors"] = [{"error_key": key, "error_message": message}]
+    return item
+
+
+def _visible_machine(request: OperationRequest, machine_id: str) -> dict[str, Any]:
+    machine = request.tx.get(MACHINE, machine_id)
+    caller = request.caller
+    if machine is None or (caller is not None and not caller.has("MACHINE_VIEW", machine["access_group_id"])):
+        raise NotFound("inventory.machine.not.found", f"Machine with id {machine_id} not found.")
+    return machine
+
+
+def each_machine(request: OperationRequest, ids: list[str], privileges: tuple[str, ...],
+                 act: Callable[[dict[str, Any]], None]) -> list[dict[str, Any]]:
+    """Run `act` on each machine the caller may act on; one result per id."""
+    results = []
+    for machine_id in ids:
+        try:
+            machine = _visible_machine(request, machine_id)
+            caller = request.caller
+            if caller is not None and not any(caller.has(p, machine["access_group_id"]) for p in privileges):
+                results.append(_item(machine_id, 403, "common.forbidden",
+                                     f"The caller lacks {' or '.join(privileges)} on the machine's access group."))
+                continue
+            act(machine)
+            results.append(_item(machine_id, 204))
+        except HorizonError as error:
+            results.append(_item(machine_id, error.status, error.error_key, error.message))
+    return results
+
+
+def _session_of(request: OperationRequest, machine: dict[str, Any]) -> dict[str, Any] | None:
+    found = request.tx.list(sessions.KIND, where={"machine_id": machine["id"]})[0]
+    return found[0] if found else None
+
+
+# -- maintenance ----------------------------------------------------------------------------
+
+@operation("enterMaintenance")
+def enter_maintenance(request: OperationRequest) -> list[dict[str, Any]]:
+    def act(machine: dict[str, Any]) -> None:
+        data = machine["managed_machine_data"]
+        if data.get("in_maintenance_mode"):
+            raise refuse("already.in.maintenance", f"Machine {machine['name']} is already in maintenance mode.")
+        if machine["state"] in ("PROVISIONING", "CUSTOMIZING", "DELETING"):
+            raise refuse("invalid.state", f"Machine {machine['name']} is {machine['state']}.")
+        data["in_maintenance_mode"] = True
+        data["last_maintenance_time"] = request.now
+        if machine["state"] == "AVAILABLE":
+            machine["state"] = "MAINTENANCE"  # a machine in use goes to maintenance when its user logs off
+        request.tx.update(MACHINE, machine["id"], machine)
+
+    return each_machine(request, request.body, ("MACHINE_MAINTENANCE",), act)
+
+
+@operation("exitMaintenance")
+def exit_maintenance(request: OperationRequest) -> list[dict[str, Any]]:
+    def act(machine: dict[str, Any]) -> None:
+        data = machine["managed_machine_data"]
+        if not data.get("in_maintenance_mode"):
+            raise refuse("not.in.maintenance", f"Machine {machine['name']} is not in maintenance mode.")
+        data["in_maintenance_mode"] = False
+        if machine["state"] == "MAINTENANCE":
+            machine["state"] = "AVAILABLE"
+        request.tx.update(MACHINE, machine["id"], machine)
+
+    return each_machine(request, request.body, ("MACHINE_MAINTENANCE",), act)
+
+
+# -- power ----------------------------------------------------------------------------------
+
+def _power_cycle(request: OperationRequest, machine: dict[str, Any]) -> None:
+    if machine["state"] in ("PROVISIONING", "CUSTOMIZING", "DELETING", "PROVISIONING_ERROR"):
+        raise refuse("invalid.state", f"Machine {machine['name']} is {machine['state']}.")
+    message = faults.fire(request.tx, "power_operation_failure", machine["id"], machine["desktop_pool_id"],
+                          machine["vcenter_id"])
+    if message is not None:
+        raise faults.WorldFault("power_operation_failure", message)
+    session = _session_of(request, machine)
+    if session is not None:
+        sessions.end(request.tx, session, request.now, machine_state="IN_PROGRESS")
+    else:
+        machine["state"] = "IN_PROGRESS"
+        request.tx.update(MACHINE, machine["id"], machine)
+        schedule(request.tx, "machine.restarted", request.now + sessions.RESTART_TIME,
+                 {"machine_id": machine["id"]}, key=f"machine:{machine['id']}")
+
+
+@operation("resetMachines")
+def reset_machines(request: OperationRequest) -> list[dict[str, Any]]:
+    return each_machine(request, request.body, ("MACHINE_REBOOT",), lambda m: _power_cycle(request, m))
+
+
+@operation("restartMachines")
+def restart_machines(request: OperationRequest) -> list[dict[str, Any]]:
+    return each_machine(request, request.body, ("MACHINE_REBOOT",), lambda m: _power_cycle(request, m))
+
+
+# -- recover, rebuild ------------------------------------------------------------------------
+
+def _reclone(request: OperationRequest, machine: dict[str, Any]) -> None:
+    pool = request.tx.get(POOL, machine["desktop_pool_id"]) or {}
+    image = provisioning.current_image(request.tx, pool)
+    machine["state"] = "PROVISIONING"
+    data = machine["managed_machine_data"]
+    for key in ("clone_error_message", "clone_error_time"):
+        data.pop(key, None)
+    data.update({"base_vm_id": image["parent_vm_id"], "base_vm_snapshot_id": image["snapshot_id"],
+                 "virtual_machine_power_state": "POWERED_OFF"})
+    request.tx.update(MACHINE, machine["id"], machine)
+    schedule(request.tx, "machine.cloned",
+                          request.now + provisioning.CLONE_TIME.get(pool.get("source"), 20_000),
+                          {"machine_id": machine["id"]}, key=f"machine:{machine['id']}")
+
+
+@operation("recoverMachines")
+def recover_machines(request: OperationRequest) -> list[dict[str, Any]]:
+    def act(machine: dict[str, Any]) -> None:
+        if machine["state"] not in ERROR_STATES:
+            raise refuse("invalid.state", f"Machine {machine['name']} is {machine['state']}; only machines in an "
+                                          "error state can be recovered.")
+        _reclone(request, machine)
+
+    return each_machine(request, request.body, ("MACHINE_MANAGEMENT",), act)
+
+
+@operation("rebuildMachines")
+def rebuild_machines(request: OperationRequest) -> list[dict[str, Any]]:
+    def act(machine: dict[str, Any]) -> None:
+        pool = request.tx.get(POOL, machine["desktop_pool_id"]) or {}
+        if pool.get("source") != "VIRTUAL_CENTER" or pool.get("type") != "AUTOMATED":
+            raise refuse("rebuild.not.supported", f"Machine {machine['name']} is not a full clone; only full clones "
+                                                  "can be rebuilt.")
+        if _session_of(request, machine) is not None:
+            raise refuse("has.session", f"Machine {machine['name']} has a session.")
+        _reclone(request, machine)
+
+    return each_machine(request, request.body, ("MACHINE_MANAGEMENT",), act)
+
+
+# -- delete ---------------------------------------------------------------------------------
+
+def _delete(request: OperationRequest, machine: dict[str, Any], options: dict[str, Any]) -> None:
+    if machine["state"] == "DELETING":
+        raise refuse("delete.in.progress", f"Machine {machine['name']} is already being deleted.")
+    session = _session_of(request, machine)
+    if session is not None:
+        if not options.get("force_logoff_session"):
+            raise refuse("has.session", f"Machine {machine['name']} has a session; set force_logoff_session.")
+        request.tx.delete(sessions.KIND, session["id"])
+    provisioning.start_machine_delete(request.tx, request.tx.get(MACHINE, machine["id"]), request.now)
+
+
+@operation("deleteMachines")
+def delete_machines(request: OperationRequest) -> list[dict[str, Any]]:
+    options = request.body.get("machine_delete_data") or {}
+    return each_machine(request, request.body["machine_ids"], ("MACHINE_MANAGEMENT", "POOL_MANAGEMENT"),
+                        lambda m: _delete(request, m, options))
+
+
+@operation("deleteMachine", empty_body=True)
+def delete_machine(request: OperationRequest) -> None:
+    machine = _visible_machine(request, request.path["id"])
+    caller = request.caller
+    if caller is not None and not (caller.has("MACHINE_MANAGEMENT", machine["access_group_id"])
+                                   or caller.has("POOL_MANAGEMENT", machine["access_group_id"])):
+        raise HorizonError("common.forbidden", "The caller lacks MACHINE_MANAGEMENT on the machine's access group.",
+                           status=403)
+    _delete(request, machine, request.body or {})
+
+
+# -- users ----------------------------------------------------------------------------------
+
+def _machine_for_users(request: OperationRequest) -> tuple[dict[str, Any], dict[str, Any]]:
+    machine = _visible_machine(request, request.path["id"])
+    if request.caller is not None and not request.caller.has("MACHINE_USER_MANAGEMENT", machine["access_group_id"]):
+        raise HorizonError("common.forbidden", "The caller lacks MACHINE_USER_MANAGEMENT on the machine's access "
+                                               "group.", status=403)
+    pool = request.tx.get(POOL, machine["desktop_pool_id"]) or {}
+    if pool.get("user_assignment") != "DEDICATED":
+        raise refuse("floating.assignment", "Users can be assigned only to machines of dedicated desktop pools.")
+    return machine, pool
+
+
+@operation("assignUsers")
+def assign_users(request: OperationRequest) -> list[dict[str, Any]]:
+    machine, pool = _machine_for_users(request)
+    results = []
+    for user_id in request.body:
+        user = request.tx.get(AD_USER, user_id)
+        assigned = machine.get("user_ids", [])
+        if user is None or user.get("group"):
+            results.append(_item(user_id, 404, "inventory.machine.user.not.found", f"No AD user {user_id}."))
+        elif user_id in assigned:
+            results.append(_item(user_id, 400, "inventory.machine.user.already.assigned",
+                                 "The user is already assigned to this machine."))
+        elif assigned and not pool.get("allow_multiple_user_assignments"):
+            results.append(_item(user_id, 400, "inventory.machine.already.assigned",
+                                 "The machine is assigned to another user and the pool allows one user per machine."))
+        else:
+            machine["user_ids"] = [*assigned, user_id]
+            results.append(_item(user_id, 204))
+    request.tx.update(MACHINE, machine["id"], machine)
+    return results
+
+
+@operation("unassignUsers")
+def unassign_users(request: OperationRequest) -> list[dict[str, Any]]:
+    machine, _ = _machine_for_users(request)
+    results = []
+    for user_id in request.body:
+        if user_id not in machine.get("user_ids", []):
+            results.append(_item(user_id, 400, "inventory.machine.user.not.assigned",
+                                 "The user is not assigned to this machine."))
+        else:
+            machine["user_ids"] = [u for u in machine["user_ids"] if u != user_id]
+            results.append(_item(user_id, 204))
+    request.tx.update(MACHINE, machine["id"], machine)
+    return results
+
+
+@operation("checkMachinePrefixAvailability")
+def check_machine_prefix(request: OperationRequest) -> dict[str, Any]:
+    prefix = request.body["name"].lower()
+    names = request.tx.names(MACHINE)
+    return {"available": not any(name.lower().startswith(prefix) for name in names if name)}

@@ -1,0 +1,109 @@
+"""Machine actions through HTTP: maintenance, power, recover, delete, user assignment."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import HorizonClient, assert_error_body
+from tests.inventory.pools import instant_clone_spec, world_ids
+from tests.inventory.test_pool_lifecycle import advance, machines_of, pool_named
+from tests.inventory.test_sessions import logon
+
+ACTIONS = "/rest/inventory/v1/machines/action"
+
+
+@pytest.fixture
+def pool(api: HorizonClient) -> dict:
+    ids = world_ids(api)
+    api.post("/rest/inventory/v8/desktop-pools", json=instant_clone_spec(ids, machines=2, pattern_naming_settings={
+        "naming_pattern": "m-{n}", "max_number_of_machines": 2}))
+    advance(api, 400)
+    pool = pool_named(api, "IC-Win11")
+    group = next(g["id"] for g in api.get("/rest/external/v1/ad-users-or-groups?group_only=true").json()
+                 if g["login_name"] == "VDI-Users")
+    api.post("/rest/entitlements/v1/desktop-pools", json=[{"id": pool["id"], "ad_user_or_group_ids": [group]}])
+    return pool
+
+
+def states(api: HorizonClient, pool: dict) -> dict[str, str]:
+    return {m["name"]: m["state"] for m in machines_of(api, pool["id"])}
+
+
+def test_maintenance_keeps_a_machine_from_new_users(api: HorizonClient, pool: dict) -> None:
+    first = machines_of(api, pool["id"])[0]
+    results = api.post(f"{ACTIONS}/enter-maintenance", json=[first["id"], "nope"]).json()
+    assert results[0] == {"id": first["id"], "status_code": 204} and results[1]["status_code"] == 404
+    assert states(api, pool)["m-1"] == "MAINTENANCE"
+    assert machines_of(api, pool["id"])[0]["managed_machine_data"]["in_maintenance_mode"] is True
+    session = logon(api, "EXAMPLE\\user001", pool).json()
+    assert session["machine_id"] != first["id"]
+    assert_error_body(logon(api, "EXAMPLE\\user002", pool), 400, "hzsim.user.session.no.machine")
+    again = api.post(f"{ACTIONS}/enter-maintenance", json=[first["id"]]).json()[0]
+    assert again["errors"][0]["error_key"] == "inventory.machine.already.in.maintenance"
+    assert api.post(f"{ACTIONS}/exit-maintenance", json=[first["id"]]).json()[0]["status_code"] == 204
+    assert logon(api, "EXAMPLE\\user002", pool).json()["machine_id"] == first["id"]
+
+
+def test_a_machine_in_use_enters_maintenance_when_its_user_leaves(api: HorizonClient, pool: dict) -> None:
+    session = logon(api, "EXAMPLE\\user001", pool).json()
+    api.post(f"{ACTIONS}/enter-maintenance", json=[session["machine_id"]])
+    assert states(api, pool)["m-1"] == "CONNECTED"
+    api.client.delete(f"/hzsim/v1/user-sessions/{session['id']}")
+    assert states(api, pool)["m-1"] == "MAINTENANCE"
+
+
+def test_restart_a_machine(api: HorizonClient, pool: dict) -> None:
+    machine = machines_of(api, pool["id"])[1]
+    assert api.post(f"{ACTIONS}/restart", json=[machine["id"]]).json()[0]["status_code"] == 204
+    assert states(api, pool)["m-2"] == "IN_PROGRESS"
+    advance(api, 61)
+    assert states(api, pool)["m-2"] == "AVAILABLE"
+
+
+def test_recover_a_failed_machine(api: HorizonClient) -> None:
+    ids = world_ids(api)
+    api.client.post("/hzsim/v1/faults", json={"kind": "clone_failure", "times": "once"})
+    api.post("/rest/inventory/v8/desktop-pools", json=instant_clone_spec(ids, machines=1, stop_provisioning_on_error=False,
+             pattern_naming_settings={"naming_pattern": "r-{n}", "max_number_of_machines": 1}))
+    advance(api, 400)
+    pool = pool_named(api, "IC-Win11")
+    machine = machines_of(api, pool["id"])[0]
+    assert machine["state"] == "PROVISIONING_ERROR"
+    healthy = api.post(f"{ACTIONS}/recover", json=[machine["id"]]).json()[0]
+    assert healthy["status_code"] == 204
+    advance(api, 120)
+    recovered = machines_of(api, pool["id"])[0]
+    assert recovered["state"] == "AVAILABLE" and "clone_error_message" not in recovered["managed_machine_data"]
+    refused = api.post(f"{ACTIONS}/recover", json=[machine["id"]]).json()[0]
+    assert refused["errors"][0]["error_key"] == "inventory.machine.invalid.state"
+    rebuild = api.post(f"{ACTIONS}/rebuild", json=[machine["id"]]).json()[0]
+    assert rebuild["errors"][0]["error_key"] == "inventory.machine.rebuild.not.supported"
+
+
+def test_delete_machines_and_the_pool_refills(api: HorizonClient, pool: dict) -> None:
+    session = logon(api, "EXAMPLE\\user001", pool).json()
+    machines = machines_of(api, pool["id"])
+    results = api.delete("/rest/inventory/v1/machines", json={"machine_ids": [m["id"] for m in machines]}).json()
+    by_id = {r["id"]: r for r in results}
+    assert by_id[session["machine_id"]]["errors"][0]["error_key"] == "inventory.machine.has.session"
+    free = next(m for m in machines if m["id"] != session["machine_id"])
+    assert by_id[free["id"]]["status_code"] == 204
+    advance(api, 20)
+    assert free["id"] not in {m["id"] for m in machines_of(api, pool["id"])}
+    advance(api, 120)
+    assert sorted(states(api, pool).values()) == ["AVAILABLE", "CONNECTED"]  # the pool keeps its size
+    forced = api.delete(f"/rest/inventory/v1/machines/{session['machine_id']}", json={"force_logoff_session": True})
+    assert forced.status_code == 204
+
+
+def test_users_are_assigned_only_in_dedicated_pools(api: HorizonClient, pool: dict) -> None:
+    machine = machines_of(api, pool["id"])[0]
+    user = api.get("/rest/external/v1/ad-users-or-groups?page=1&size=1").json()[0]["id"]
+    assert_error_body(api.post(f"/rest/inventory/v1/machines/{machine['id']}/action/assign-users", json=[user]), 400,
+                      "inventory.machine.floating.assignment")
+
+
+def test_machine_prefix_availability(api: HorizonClient, pool: dict) -> None:
+    check = "/rest/inventory/v1/machines/action/check-name-availability"
+    assert api.post(check, json={"name": "m-"}).json() == {"available": False}
+    assert api.post(check, json={"name": "zz-"}).json() == {"available": True}
