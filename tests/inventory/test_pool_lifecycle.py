@@ -150,3 +150,37 @@ def test_broken_rules_are_400_and_change_nothing(api: HorizonClient, ids: dict[s
     body = assert_error_body(api.post(POOLS, json=spec), 400, f"inventory.desktop.pool.{key}")
     assert field in body["error_message"]
     assert api.get(POOLS).json() == before
+
+
+def test_update_grows_the_pool_and_keeps_what_it_cannot_change(api: HorizonClient, ids: dict[str, str]) -> None:
+    api.post(POOLS, json=instant_clone_spec(ids, machines=2, pattern_naming_settings={
+        "naming_pattern": "u-{n}", "max_number_of_machines": 2}))
+    advance(api, 400)
+    pool = pool_named(api, "IC-Win11")
+    update = {"access_group_id": pool["access_group_id"], "enable_provisioning": True,
+              "stop_provisioning_on_error": True, "transparent_page_sharing_scope": "VM",
+              "description": "Grown", "name": "Renamed", "cloud_assigned": False, "cloud_managed": False,
+              "display_assigned_machine_name": False, "display_machine_alias": False, "display_name": "IC",
+              "enable_client_restrictions": False, "enabled": True,
+              "pattern_naming_settings": {"naming_pattern": "u-{n}", "max_number_of_machines": 4,
+                                          "number_of_spare_machines": 1, "provisioning_time": "UP_FRONT"}}
+    assert api.put(f"{POOLS}/{pool['id']}", json=update).status_code == 204
+    advance(api, 120)
+    after = api.get(f"{POOLS}/{pool['id']}").json()
+    assert after["name"] == "IC-Win11" and after["description"] == "Grown"
+    assert len(machines_of(api, pool["id"])) == 4
+    missing = {k: v for k, v in update.items() if k != "enable_provisioning"}
+    assert_error_body(api.put(f"{POOLS}/{pool['id']}", json=missing), 400, "inventory.desktop.pool.field.required")
+
+
+def test_enabling_provisioning_clears_the_last_error(api: HorizonClient, ids: dict[str, str]) -> None:
+    api.client.post("/hzsim/v1/faults", json={"kind": "clone_failure", "times": "once", "message": "No space"})
+    api.post(POOLS, json=instant_clone_spec(ids, machines=2, pattern_naming_settings={
+        "naming_pattern": "e-{n}", "max_number_of_machines": 2}))
+    advance(api, 400)
+    pool = pool_named(api, "IC-Win11")
+    assert pool["enable_provisioning"] is False
+    result = api.post("/rest/inventory/v1/desktop-pools/action/enable-provisioning", json=[pool["id"]]).json()
+    assert result == [{"id": pool["id"], "status_code": 204}]
+    status = pool_named(api, "IC-Win11")["provisioning_status_data"]
+    assert "last_provisioning_error" not in status

@@ -211,6 +211,10 @@ def _bulk(request: OperationRequest, privilege: str, change: dict[str, Any], aut
                                  "Provisioning applies to automated desktop pools only."))
         else:
             pool.update(change)
+            if change.get("enable_provisioning"):
+                status = pool.setdefault("provisioning_status_data", {})
+                status.pop("last_provisioning_error", None)
+                status.pop("last_provisioning_error_time", None)
             request.tx.update(KIND, pool_id, pool)
             if change.get("enable_provisioning"):
                 provisioning.request_reconcile(request.tx, pool_id, request.now)
@@ -248,3 +252,58 @@ def add_machines(request: OperationRequest) -> list[dict[str, Any]]:
     if pool["type"] != "MANUAL" or pool.get("source") != "VIRTUAL_CENTER":
         raise refuse("not.manual", "Machines can be added only to manual desktop pools of vCenter virtual machines.")
     return manual_machines.add(request.tx, pool, request.body, request.now)
+
+
+# -- update -------------------------------------------------------------------------------
+
+# Fields an update may not change: they are not in any update spec.
+_FIXED = ("name", "type", "source", "user_assignment", "naming_method", "vcenter_id", "farm_id")
+_REQUIRED_ON_UPDATE = {
+    "access_group_id": lambda pool: pool["type"] != "RDS",
+    "allow_multiple_user_assignments": lambda pool: pool.get("user_assignment") == "DEDICATED",
+    "enable_provisioning": lambda pool: pool["type"] == "AUTOMATED",
+    "stop_provisioning_on_error": lambda pool: pool["type"] == "AUTOMATED",
+    "transparent_page_sharing_scope": lambda pool: pool["type"] in ("MANUAL", "AUTOMATED"),
+    "allow_rds_pool_multi_session_per_user": lambda pool: pool["type"] == "RDS",
+    "cloud_brokered": lambda pool: pool["type"] == "RDS",
+}
+
+
+@operation("updateDesktopPool", "updateDesktopPoolv7", "updateDesktopPoolv8")
+def update_desktop_pool(request: OperationRequest) -> None:
+    """A full replacement of the updatable fields; what the spec cannot name stays as it was."""
+    tx, spec = request.tx, request.body
+    pool = find_pool(request, "POOL_MANAGEMENT")
+    if pool.get("delete_in_progress"):
+        raise refuse("delete.in.progress", "The desktop pool is being deleted.")
+    for field, applies in _REQUIRED_ON_UPDATE.items():
+        if applies(pool) and spec.get(field) is None:
+            raise refuse("field.required", f"Field '{field}' is required to update this desktop pool.")
+    new_group = spec.get("access_group_id", pool["access_group_id"])
+    if new_group != pool["access_group_id"]:
+        if tx.get(LOCAL_ACCESS_GROUP, new_group) is None:
+            raise refuse("invalid.reference", f"Field 'access_group_id' names no access group ({new_group!r}).")
+        if request.caller is not None and not request.caller.has("POOL_MANAGEMENT", new_group):
+            raise Forbidden("common.forbidden", "The caller lacks POOL_MANAGEMENT on the new access group.")
+    updated = copy.deepcopy(pool)
+    for field, value in spec.items():
+        if field in _FIXED:
+            continue
+        if isinstance(value, dict) and isinstance(updated.get(field), dict):
+            updated[field] = {**updated[field], **value}
+        else:
+            updated[field] = value
+    check_pool(tx, updated)
+    status = updated.setdefault("provisioning_status_data", {})
+    if updated.get("enable_provisioning") and not pool.get("enable_provisioning"):
+        # Switching provisioning back on clears the last error (and retries).
+        status.pop("last_provisioning_error", None)
+        status.pop("last_provisioning_error_time", None)
+    updated["updated_at"] = request.now
+    tx.update(KIND, pool["id"], updated)
+    if updated["access_group_id"] != pool["access_group_id"]:
+        for machine in provisioning.pool_machines(tx, pool["id"]):
+            machine["access_group_id"] = updated["access_group_id"]
+            tx.update(provisioning.MACHINE, machine["id"], machine)
+    if updated["type"] == "AUTOMATED":
+        provisioning.request_reconcile(tx, pool["id"], request.now)
