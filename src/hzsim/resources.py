@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hzsim.errors import BadRequest, NotFound
+from hzsim.errors import BadRequest, HorizonError, NotFound
 from hzsim.operations import OperationRequest, Page
 
 
@@ -56,3 +56,34 @@ def require(request: OperationRequest, kind: str, id_: str | None, field: str, w
 
 def page_of(items: list[dict[str, Any]]) -> Page:
     return Page(items, len(items))
+
+
+def bulk_item(id_: str, status: int, error_key: str | None = None, message: str | None = None) -> dict[str, Any]:
+    """One BulkItemResponseInfo: the item's id, its own status and, when it failed, why."""
+    item: dict[str, Any] = {"id": id_, "status_code": status}
+    if error_key:
+        item["errors"] = [{"error_key": error_key, "error_message": message}]
+    return item
+
+
+def for_each(request: OperationRequest, kind: str, ids: list[str], *, view: str, privileges: tuple[str, ...],
+             not_found_key: str, what: str, act: Any) -> list[dict[str, Any]]:
+    """A bulk action: `act(doc)` on each document the caller may see (`view`) and act on (any of
+    `privileges`, on the document's access group). One item per id; an item that fails (unknown
+    id, no privilege, a `HorizonError` from `act`) never undoes the others."""
+    results = []
+    caller = request.caller
+    for id_ in ids:
+        doc = request.tx.get(kind, id_)
+        if doc is None or (caller is not None and not caller.has(view, doc.get("access_group_id"))):
+            results.append(bulk_item(id_, 404, not_found_key, f"{what} with id {id_} not found."))
+        elif caller is not None and not any(caller.has(p, doc.get("access_group_id")) for p in privileges):
+            results.append(bulk_item(id_, 403, "common.forbidden",
+                                     f"The caller lacks {' or '.join(privileges)} on the {what.lower()}'s access group."))
+        else:
+            try:
+                act(doc)
+                results.append(bulk_item(id_, 204))
+            except HorizonError as error:
+                results.append(bulk_item(id_, error.status, error.error_key, error.message))
+    return results

@@ -10,7 +10,6 @@ from starlette.testclient import TestClient
 
 from hzsim.engine import jobs
 from hzsim.engine.jobs import JobContext, job_handler
-from hzsim.http.app import create_app
 from hzsim.simulator import Simulator
 from tests.conftest import make_sim
 

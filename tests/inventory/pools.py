@@ -40,3 +40,17 @@ def instant_clone_spec(ids: dict[str, str], name: str = "IC-Win11", machines: in
     }
     spec.update(overrides)
     return spec
+
+
+def provisioned_pool(api: HorizonClient, machines: int, pattern: str, entitled_group: str = "VDI-Users") -> dict:
+    """An instant-clone pool of `machines`, provisioned (the clock advanced) and entitled to a group."""
+    ids = world_ids(api)
+    api.post("/rest/inventory/v8/desktop-pools", json=instant_clone_spec(ids, machines=machines, pattern_naming_settings={
+        "naming_pattern": pattern, "max_number_of_machines": machines}))
+    assert api.client.post("/hzsim/v1/clock/advance", json={"seconds": 400}).status_code == 200
+    pool = next(p for p in api.get("/rest/inventory/v8/desktop-pools").json() if p["name"] == "IC-Win11")
+    group = next(g["id"] for g in api.get("/rest/external/v1/ad-users-or-groups?group_only=true").json()
+                 if g["login_name"] == entitled_group)
+    entitled = api.post("/rest/entitlements/v1/desktop-pools", json=[{"id": pool["id"], "ad_user_or_group_ids": [group]}])
+    assert entitled.json() == [{"id": pool["id"], "status_code": 200}]
+    return pool

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import HorizonClient, assert_error_body
-from tests.inventory.pools import instant_clone_spec, world_ids
+from tests.inventory.pools import instant_clone_spec, provisioned_pool, world_ids
 from tests.inventory.test_pool_lifecycle import advance, machines_of, pool_named
 from tests.inventory.test_sessions import logon
 
@@ -14,15 +14,7 @@ ACTIONS = "/rest/inventory/v1/machines/action"
 
 @pytest.fixture
 def pool(api: HorizonClient) -> dict:
-    ids = world_ids(api)
-    api.post("/rest/inventory/v8/desktop-pools", json=instant_clone_spec(ids, machines=2, pattern_naming_settings={
-        "naming_pattern": "m-{n}", "max_number_of_machines": 2}))
-    advance(api, 400)
-    pool = pool_named(api, "IC-Win11")
-    group = next(g["id"] for g in api.get("/rest/external/v1/ad-users-or-groups?group_only=true").json()
-                 if g["login_name"] == "VDI-Users")
-    api.post("/rest/entitlements/v1/desktop-pools", json=[{"id": pool["id"], "ad_user_or_group_ids": [group]}])
-    return pool
+    return provisioned_pool(api, 2, "m-{n}")
 
 
 def states(api: HorizonClient, pool: dict) -> dict[str, str]:

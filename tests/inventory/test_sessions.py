@@ -5,24 +5,15 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import HorizonClient, assert_error_body
-from tests.inventory.pools import instant_clone_spec, world_ids
-from tests.inventory.test_pool_lifecycle import advance, machines_of, pool_named
+from tests.inventory.pools import provisioned_pool
+from tests.inventory.test_pool_lifecycle import advance, machines_of
 
 SESSIONS = "/rest/inventory/v1/sessions"
 
 
 @pytest.fixture
 def pool(api: HorizonClient) -> dict:
-    ids = world_ids(api)
-    api.post("/rest/inventory/v8/desktop-pools", json=instant_clone_spec(ids, machines=3, pattern_naming_settings={
-        "naming_pattern": "s-{n}", "max_number_of_machines": 3}))
-    advance(api, 400)
-    pool = pool_named(api, "IC-Win11")
-    groups = api.get("/rest/external/v1/ad-users-or-groups?group_only=true").json()
-    vdi = next(g["id"] for g in groups if g["login_name"] == "VDI-Users")
-    entitled = api.post("/rest/entitlements/v1/desktop-pools", json=[{"id": pool["id"], "ad_user_or_group_ids": [vdi]}])
-    assert entitled.json() == [{"id": pool["id"], "status_code": 200}]
-    return pool
+    return provisioned_pool(api, 3, "s-{n}")
 
 
 def logon(api: HorizonClient, user: str, pool: dict) -> object:

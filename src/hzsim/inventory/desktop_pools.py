@@ -14,11 +14,11 @@ import uuid
 from typing import Any
 
 from hzsim.auth.principals import ROOT_ACCESS_GROUP_ID, Caller
-from hzsim.errors import Conflict, Forbidden, NotFound
+from hzsim.errors import BadRequest, Conflict, Forbidden, NotFound
 from hzsim.inventory import manual_machines, provisioning
 from hzsim.inventory.pool_rules import check_pool, refuse
 from hzsim.operations import OperationRequest, Page, operation
-from hzsim.resources import get_document, list_documents
+from hzsim.resources import for_each, get_document, list_documents
 from hzsim.store import Transaction
 from hzsim.world.active_directory import AD_DOMAIN, IC_DOMAIN_ACCOUNT
 from hzsim.world.vcenter import VM_FOLDER
@@ -198,32 +198,21 @@ def delete_desktop_pool(request: OperationRequest) -> None:
 # -- bulk switches ------------------------------------------------------------------------
 
 def _bulk(request: OperationRequest, privilege: str, change: dict[str, Any], automated_only: bool = False) -> list:
-    results = []
-    for pool_id in request.body:
-        pool = request.tx.get(KIND, pool_id)
-        caller = request.caller
-        if pool is None or (caller is not None and not caller.has("POOL_VIEW", pool["access_group_id"])):
-            results.append(_item(pool_id, 404, "inventory.desktop.pool.not.found", "Desktop pool not found."))
-        elif caller is not None and not caller.has(privilege, pool["access_group_id"]):
-            results.append(_item(pool_id, 403, "common.forbidden", f"The caller lacks {privilege}."))
-        elif automated_only and pool["type"] != "AUTOMATED":
-            results.append(_item(pool_id, 400, "inventory.desktop.pool.not.automated",
-                                 "Provisioning applies to automated desktop pools only."))
-        else:
-            pool.update(change)
-            if change.get("enable_provisioning"):
-                status = pool.setdefault("provisioning_status_data", {})
-                status.pop("last_provisioning_error", None)
-                status.pop("last_provisioning_error_time", None)
-            request.tx.update(KIND, pool_id, pool)
-            if change.get("enable_provisioning"):
-                provisioning.request_reconcile(request.tx, pool_id, request.now)
-            results.append({"id": pool_id, "status_code": 204})
-    return results
+    def act(pool: dict[str, Any]) -> None:
+        if automated_only and pool["type"] != "AUTOMATED":
+            raise BadRequest("inventory.desktop.pool.not.automated", "Provisioning applies to automated desktop pools "
+                                                                      "only.")
+        pool.update(change)
+        if change.get("enable_provisioning"):
+            status = pool.setdefault("provisioning_status_data", {})
+            status.pop("last_provisioning_error", None)
+            status.pop("last_provisioning_error_time", None)
+        request.tx.update(KIND, pool["id"], pool)
+        if change.get("enable_provisioning"):
+            provisioning.request_reconcile(request.tx, pool["id"], request.now)
 
-
-def _item(id_: str, status: int, key: str, message: str) -> dict[str, Any]:
-    return {"id": id_, "status_code": status, "errors": [{"error_key": key, "error_message": message}]}
+    return for_each(request, KIND, request.body, view="POOL_VIEW", privileges=(privilege,),
+                    not_found_key="inventory.desktop.pool.not.found", what="Desktop pool", act=act)
 
 
 @operation("enableDesktopPools")

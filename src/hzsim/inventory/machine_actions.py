@@ -12,6 +12,7 @@ from hzsim.engine.jobs import schedule
 from hzsim.errors import BadRequest, HorizonError, NotFound
 from hzsim.inventory import provisioning, sessions
 from hzsim.operations import OperationRequest, operation
+from hzsim.resources import bulk_item, for_each
 from hzsim.world import faults
 from hzsim.world.active_directory import AD_USER
 
@@ -21,13 +22,6 @@ ERROR_STATES = ("PROVISIONING_ERROR", "ERROR", "AGENT_UNREACHABLE", "AGENT_ERROR
 
 def refuse(rule: str, message: str) -> BadRequest:
     return BadRequest(f"inventory.machine.{rule}", message)
-
-
-def _item(id_: str, status: int, key: str | None = None, message: str | None = None) -> dict[str, Any]:
-    item: dict[str, Any] = {"id": id_, "status_code": status}
-    if key:
-        item["errors"] = [{"error_key": key, "error_message": message}]
-    return item
 
 
 def _visible_machine(request: OperationRequest, machine_id: str) -> dict[str, Any]:
@@ -41,20 +35,8 @@ def _visible_machine(request: OperationRequest, machine_id: str) -> dict[str, An
 def each_machine(request: OperationRequest, ids: list[str], privileges: tuple[str, ...],
                  act: Callable[[dict[str, Any]], None]) -> list[dict[str, Any]]:
     """Run `act` on each machine the caller may act on; one result per id."""
-    results = []
-    for machine_id in ids:
-        try:
-            machine = _visible_machine(request, machine_id)
-            caller = request.caller
-            if caller is not None and not any(caller.has(p, machine["access_group_id"]) for p in privileges):
-                results.append(_item(machine_id, 403, "common.forbidden",
-                                     f"The caller lacks {' or '.join(privileges)} on the machine's access group."))
-                continue
-            act(machine)
-            results.append(_item(machine_id, 204))
-        except HorizonError as error:
-            results.append(_item(machine_id, error.status, error.error_key, error.message))
-    return results
+    return for_each(request, MACHINE, ids, view="MACHINE_VIEW", privileges=privileges,
+                    not_found_key="inventory.machine.not.found", what="Machine", act=act)
 
 
 def _session_of(request: OperationRequest, machine: dict[str, Any]) -> dict[str, Any] | None:
@@ -218,16 +200,16 @@ def assign_users(request: OperationRequest) -> list[dict[str, Any]]:
         user = request.tx.get(AD_USER, user_id)
         assigned = machine.get("user_ids", [])
         if user is None or user.get("group"):
-            results.append(_item(user_id, 404, "inventory.machine.user.not.found", f"No AD user {user_id}."))
+            results.append(bulk_item(user_id, 404, "inventory.machine.user.not.found", f"No AD user {user_id}."))
         elif user_id in assigned:
-            results.append(_item(user_id, 400, "inventory.machine.user.already.assigned",
+            results.append(bulk_item(user_id, 400, "inventory.machine.user.already.assigned",
                                  "The user is already assigned to this machine."))
         elif assigned and not pool.get("allow_multiple_user_assignments"):
-            results.append(_item(user_id, 400, "inventory.machine.already.assigned",
+            results.append(bulk_item(user_id, 400, "inventory.machine.already.assigned",
                                  "The machine is assigned to another user and the pool allows one user per machine."))
         else:
             machine["user_ids"] = [*assigned, user_id]
-            results.append(_item(user_id, 204))
+            results.append(bulk_item(user_id, 204))
     request.tx.update(MACHINE, machine["id"], machine)
     return results
 
@@ -238,11 +220,11 @@ def unassign_users(request: OperationRequest) -> list[dict[str, Any]]:
     results = []
     for user_id in request.body:
         if user_id not in machine.get("user_ids", []):
-            results.append(_item(user_id, 400, "inventory.machine.user.not.assigned",
+            results.append(bulk_item(user_id, 400, "inventory.machine.user.not.assigned",
                                  "The user is not assigned to this machine."))
         else:
             machine["user_ids"] = [u for u in machine["user_ids"] if u != user_id]
-            results.append(_item(user_id, 204))
+            results.append(bulk_item(user_id, 204))
     request.tx.update(MACHINE, machine["id"], machine)
     return results
 

@@ -10,18 +10,12 @@ from typing import Any
 
 from hzsim.engine.jobs import JobContext, job_handler, schedule
 from hzsim.inventory.provisioning import agent_version
+from hzsim.resources import bulk_item
 from hzsim.store import Transaction
 from hzsim.world.vcenter import VIRTUAL_MACHINE
 
 MACHINE = "machine"
 AGENT_READY_TIME = 30 * 1000
-
-
-def _item(id_: str, status: int, key: str | None = None, message: str | None = None) -> dict[str, Any]:
-    item: dict[str, Any] = {"id": id_, "status_code": status}
-    if key:
-        item["errors"] = [{"error_key": key, "error_message": message}]
-    return item
 
 
 def add(tx: Transaction, pool: dict[str, Any], vm_ids: list[str], now: int) -> list[dict[str, Any]]:
@@ -30,11 +24,11 @@ def add(tx: Transaction, pool: dict[str, Any], vm_ids: list[str], now: int) -> l
     for vm_id in vm_ids:
         vm = tx.get(VIRTUAL_MACHINE, vm_id)
         if vm is None or vm["vcenter_id"] != pool.get("vcenter_id"):
-            results.append(_item(vm_id, 404, "inventory.machine.vm.not.found",
+            results.append(bulk_item(vm_id, 404, "inventory.machine.vm.not.found",
                                  f"No virtual machine {vm_id} in the pool's vCenter."))
             continue
         if tx.list(MACHINE, where={"_vm_id": vm_id})[1]:
-            results.append(_item(vm_id, 400, "inventory.machine.vm.in.use",
+            results.append(bulk_item(vm_id, 400, "inventory.machine.vm.in.use",
                                  f"Virtual machine {vm['name']} already belongs to a desktop pool."))
             continue
         machine_id = str(uuid.uuid4())
@@ -50,7 +44,7 @@ def add(tx: Transaction, pool: dict[str, Any], vm_ids: list[str], now: int) -> l
         })
         schedule(tx, "machine.agent_ready", now + AGENT_READY_TIME, {"machine_id": machine_id},
                  key=f"machine:{machine_id}")
-        results.append(_item(vm_id, 200))
+        results.append(bulk_item(vm_id, 200))
     return results
 
 

@@ -15,10 +15,10 @@ from hzsim.auth import principals
 from hzsim.engine.jobs import JobContext, job_handler, schedule
 from hzsim.contract.listing import Comparison, ListQuery, Sort, list_fields
 from hzsim.entitlements.desktop_pools import entitled_ids
-from hzsim.errors import BadRequest, HorizonError, NotFound
+from hzsim.errors import BadRequest, NotFound
 from hzsim.inventory import provisioning
 from hzsim.operations import OperationRequest, Page, operation
-from hzsim.resources import get_document, list_documents
+from hzsim.resources import for_each, get_document, list_documents
 from hzsim.store import Transaction
 from hzsim.store.tables import index_fields
 from hzsim.world import faults
@@ -172,25 +172,8 @@ def get_session(request: OperationRequest) -> dict[str, Any]:
 
 
 def _each_session(request: OperationRequest, ids: list[str], privilege: str, act) -> list[dict[str, Any]]:
-    results = []
-    for session_id in ids:
-        session = request.tx.get(KIND, session_id)
-        caller = request.caller
-        if session is None or (caller is not None and not caller.has("MACHINE_VIEW", session["access_group_id"])):
-            results.append(_item(session_id, 404, "inventory.session.not.found", "Session not found."))
-        elif caller is not None and not caller.has(privilege, session["access_group_id"]):
-            results.append(_item(session_id, 403, "common.forbidden", f"The caller lacks {privilege}."))
-        else:
-            try:
-                act(session)
-                results.append({"id": session_id, "status_code": 204})
-            except HorizonError as error:
-                results.append(_item(session_id, error.status, error.error_key, error.message))
-    return results
-
-
-def _item(id_: str, status: int, key: str, message: str) -> dict[str, Any]:
-    return {"id": id_, "status_code": status, "errors": [{"error_key": key, "error_message": message}]}
+    return for_each(request, KIND, ids, view="MACHINE_VIEW", privileges=(privilege,),
+                    not_found_key="inventory.session.not.found", what="Session", act=act)
 
 
 @operation("disconnectSessions")
