@@ -86,10 +86,10 @@ class RestApi:
         body = await self._read_body(op, request, handler)
         list_query = parse_list_query(op, raw_query) if op.list_params else ListQuery()
         if self.inline:
-            result, caller = self._execute(op, handler, match.params, query, body, claims, list_query)
+            result = self._execute(op, handler, match.params, query, body, claims, list_query)
         else:
-            result, caller = await run_in_threadpool(self._execute, op, handler, match.params, query, body,
-                                                     claims, list_query)
+            result = await run_in_threadpool(self._execute, op, handler, match.params, query, body, claims,
+                                             list_query)
         return self._respond(op, result, list_query)
 
     # -- pipeline steps ---------------------------------------------------------------------
@@ -123,7 +123,7 @@ class RestApi:
         return body
 
     def _execute(self, op: Operation, handler: Handler | None, path: dict[str, str], query: dict[str, Any],
-                 body: Any, claims: dict[str, Any] | None, list_query: ListQuery) -> tuple[Any, Caller | None]:
+                 body: Any, claims: dict[str, Any] | None, list_query: ListQuery) -> Any:
         caller = self.sim.resolve_caller(claims) if claims else None
         if caller is not None:
             check_privileges(op, caller)
@@ -134,7 +134,7 @@ class RestApi:
             try:
                 with self.sim.store.transaction(write=write) as tx:
                     request = OperationRequest(op, path, query, body, caller, tx, self.sim, list_query)
-                    return handler.fn(request), caller
+                    return handler.fn(request)
             except WorldFault as fault:
                 with self.sim.store.transaction() as tx:
                     faults.fire(tx, fault.kind, *fault.targets)

@@ -29,8 +29,11 @@ def _split_where(kind: str, where: dict[str, Any] | None) -> tuple[dict[str, Any
     if not where:
         return {}, {}
     parent_field, state_field = INDEXED_FIELDS.get(kind, (None, None))
-    columns = {"parent_id": v for k, v in where.items() if k == parent_field}
-    columns.update({"state": v for k, v in where.items() if k == state_field})
+    columns = {}
+    if parent_field in where:
+        columns["parent_id"] = where[parent_field]
+    if state_field in where:
+        columns["state"] = where[state_field]
     return {k: v for k, v in where.items() if k not in (parent_field, state_field)}, columns
 
 MIGRATIONS = Path(__file__).parent / "migrations"
