@@ -105,3 +105,26 @@ def test_a_power_fault_fails_the_reset_of_that_session_only(api: HorizonClient, 
     assert results[1]["status_code"] == 204
     assert [s["id"] for s in api.get(SESSIONS).json()] == [first["id"]]
     assert api.client.get("/hzsim/v1/faults").json() == []  # it fired its one time
+
+
+def test_global_sessions_query_and_actions(api: HorizonClient, pool: dict) -> None:
+    import json
+    from urllib.parse import quote
+
+    session = logon(api, "EXAMPLE\\user001", pool).json()
+    logon(api, "EXAMPLE\\user002", pool)
+    found = api.get("/rest/inventory/v1/global-sessions").json()
+    assert len(found) == 2 and {s["desktop_pool_or_farm_name"] for s in found} == {"IC-Win11"}
+    mine = api.get(f"/rest/inventory/v1/global-sessions?user_id={session['user_id']}").json()
+    assert [s["id"] for s in mine] == [session["id"]]
+    by_name = quote(json.dumps({"type": "StartsWith", "name": "desktop_pool_or_farm_name", "value": "ic-"}))
+    assert len(api.get(f"/rest/inventory/v1/global-sessions?filter={by_name}&page=1&size=1").json()) == 1
+    pod = found[0]["pod_id"]
+    result = api.post("/rest/inventory/v1/global-sessions/action/disconnect",
+                      json=[{"pod_id": pod, "ids": [session["id"]]}, {"pod_id": "elsewhere", "ids": ["x"]}]).json()
+    assert result[0]["status_code"] == 200 and result[0]["details"] == [{"id": session["id"], "status_code": 204}]
+    assert result[1]["status_code"] == 404
+    logged_off = api.post("/rest/inventory/v1/global-sessions/action/logoff?forced=true",
+                          json=[{"pod_id": pod, "ids": [session["id"]]}]).json()
+    assert logged_off[0]["details"][0]["status_code"] == 204
+    assert len(api.get("/rest/inventory/v1/global-sessions").json()) == 1

@@ -21,6 +21,7 @@ from hzsim.operations import OperationRequest, Page, operation
 from hzsim.resources import for_each, get_document, list_documents
 from hzsim.store import Transaction
 from hzsim.store.tables import index_fields
+from hzsim.monitor.pods import POD_ID, SITE_ID
 from hzsim.world import faults
 from hzsim.world.active_directory import AD_USER, expand_groups
 
@@ -88,6 +89,11 @@ def logon(tx: Transaction, user: dict[str, Any], pool: dict[str, Any], now: int,
         "guid": str(uuid.uuid4()), "client_data": client or {"type": "WINDOWS", "name": "client-pc",
                                                              "address": "10.0.0.10", "version": "2312.0"},
         "messages": [],
+        # What the global (Cloud Pod Architecture) view of the session shows and filters on.
+        "pod_id": POD_ID, "brokering_pod_id": POD_ID, "site_id": SITE_ID, "local_access_group_id": pool["access_group_id"],
+        "desktop_pool_or_farm_name": pool["name"], "desktop_pool_or_farm_type": pool["type"],
+        "desktop_pool_or_farm_source": pool.get("source"), "machine_or_rds_server_dns_name": machine.get("dns_name"),
+        "forever_session": False,
     }
     tx.insert(KIND, session["id"], session)
     machine.update({"state": "CONNECTED", "session_id": session["id"]})
@@ -176,18 +182,16 @@ def _each_session(request: OperationRequest, ids: list[str], privilege: str, act
                     not_found_key="inventory.session.not.found", what="Session", act=act)
 
 
-@operation("disconnectSessions")
-def disconnect_sessions(request: OperationRequest) -> list[dict[str, Any]]:
+def _disconnect(request: OperationRequest, ids: list[str]) -> list[dict[str, Any]]:
     def act(session: dict[str, Any]) -> None:
         if session["session_state"] != "CONNECTED":
             raise BadRequest("inventory.session.not.connected", "The session is not connected.")
         disconnect(request.tx, session, request.now)
 
-    return _each_session(request, request.body, "MACHINE_MANAGE_VDI_SESSION", act)
+    return _each_session(request, ids, "MACHINE_MANAGE_VDI_SESSION", act)
 
 
-@operation("logOffSessions")
-def log_off_sessions(request: OperationRequest) -> list[dict[str, Any]]:
+def _log_off(request: OperationRequest, ids: list[str]) -> list[dict[str, Any]]:
     forced = bool(request.query.get("forced"))
 
     def act(session: dict[str, Any]) -> None:
@@ -196,7 +200,17 @@ def log_off_sessions(request: OperationRequest) -> list[dict[str, Any]]:
             raise BadRequest("inventory.session.locked", "The session is locked; log it off with forced=true.")
         end(request.tx, session, request.now)
 
-    return _each_session(request, request.body, "MACHINE_MANAGE_VDI_SESSION", act)
+    return _each_session(request, ids, "MACHINE_MANAGE_VDI_SESSION", act)
+
+
+@operation("disconnectSessions")
+def disconnect_sessions(request: OperationRequest) -> list[dict[str, Any]]:
+    return _disconnect(request, request.body)
+
+
+@operation("logOffSessions")
+def log_off_sessions(request: OperationRequest) -> list[dict[str, Any]]:
+    return _log_off(request, request.body)
 
 
 def _power_cycle(request: OperationRequest, session: dict[str, Any]) -> None:
@@ -219,14 +233,64 @@ def restart_sessions(request: OperationRequest) -> list[dict[str, Any]]:
     return _each_session(request, request.body, "MACHINE_REBOOT", lambda session: _power_cycle(request, session))
 
 
-@operation("sendMessageToSessions")
-def send_message(request: OperationRequest) -> list[dict[str, Any]]:
-    spec = request.body
-
+def _send(request: OperationRequest, ids: list[str], message: str, message_type: str) -> list[dict[str, Any]]:
     def act(session: dict[str, Any]) -> None:
-        session["messages"] = [*session.get("messages", []), {"message": spec["message"],
-                                                              "message_type": spec["message_type"],
+        session["messages"] = [*session.get("messages", []), {"message": message, "message_type": message_type,
                                                               "time": request.now}]
         request.tx.update(KIND, session["id"], session)
 
-    return _each_session(request, spec["session_ids"], "MACHINE_MANAGE_VDI_SESSION", act)
+    return _each_session(request, ids, "MACHINE_MANAGE_VDI_SESSION", act)
+
+
+@operation("sendMessageToSessions")
+def send_message(request: OperationRequest) -> list[dict[str, Any]]:
+    return _send(request, request.body["session_ids"], request.body["message"], request.body["message_type"])
+
+
+# -- global sessions (the Cloud Pod Architecture view; hzsim simulates one pod) -------------
+
+@operation("queryGlobalSessions")
+def query_global_sessions(request: OperationRequest) -> Page:
+    where = {key: request.query[key] for key in ("user_id", "pod_id", "brokering_pod_id") if request.query.get(key)}
+    items, total = request.tx.list(KIND, request.list_query, where=where)
+    return Page(items, total)
+
+
+def _per_pod(request: OperationRequest, specs: list[dict[str, Any]], each) -> list[dict[str, Any]]:
+    results = []
+    for spec in specs:
+        if spec["pod_id"] != POD_ID:
+            results.append({"pod_id": spec["pod_id"], "status_code": 404, "errors": [
+                {"error_key": "inventory.pod.not.found", "error_message": f"No pod {spec['pod_id']}."}]})
+        else:
+            results.append({"pod_id": spec["pod_id"], "status_code": 200, "details": each(list(spec["ids"]))})
+    return results
+
+
+@operation("disconnectGlobalSessions")
+def disconnect_global_sessions(request: OperationRequest) -> list[dict[str, Any]]:
+    return _per_pod(request, request.body, lambda ids: _disconnect(request, ids))
+
+
+@operation("logOffGlobalSessions")
+def log_off_global_sessions(request: OperationRequest) -> list[dict[str, Any]]:
+    return _per_pod(request, request.body, lambda ids: _log_off(request, ids))
+
+
+@operation("resetGlobalSessions")
+def reset_global_sessions(request: OperationRequest) -> list[dict[str, Any]]:
+    return _per_pod(request, request.body, lambda ids: _each_session(
+        request, ids, "MACHINE_REBOOT", lambda session: _power_cycle(request, session)))
+
+
+@operation("restartGlobalSessions")
+def restart_global_sessions(request: OperationRequest) -> list[dict[str, Any]]:
+    return _per_pod(request, request.body, lambda ids: _each_session(
+        request, ids, "MACHINE_REBOOT", lambda session: _power_cycle(request, session)))
+
+
+@operation("sendMessageToGlobalSessions")
+def send_message_to_global_sessions(request: OperationRequest) -> list[dict[str, Any]]:
+    spec = request.body
+    return _per_pod(request, spec["global_session_action_specs"],
+                    lambda ids: _send(request, ids, spec["message"], spec["message_type"]))

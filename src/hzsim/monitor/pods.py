@@ -12,10 +12,11 @@ from hzsim.resources import page_of
 from hzsim.monitor.virtual_centers import CONNECTION_SERVER_NAME
 
 POD_ID = stable_id("pod", "Cluster-CS01")
+SITE_ID = stable_id("site", "Default-First-Site")
 
 
 def _pod(request: OperationRequest) -> dict[str, Any]:
-    return {"id": POD_ID, "name": "Cluster-CS01", "site_id": stable_id("site", "Default-First-Site"),
+    return {"id": POD_ID, "name": "Cluster-CS01", "site_id": SITE_ID,
             "endpoints": [{"id": stable_id("pod-endpoint", CONNECTION_SERVER_NAME), "name": CONNECTION_SERVER_NAME,
                            "url": f"https://{CONNECTION_SERVER_NAME}:8472", "enabled": True, "status": "ONLINE",
                            "roundtrip_time": 1, "last_updated_timestamp": request.now}]}
