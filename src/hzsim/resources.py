@@ -83,7 +83,7 @@ def for_each(request: OperationRequest, kind: str, ids: list[str], *, view: str,
         else:
             try:
                 act(doc)
-                results.append(bulk_item(id_, 204))
+                results.append(bulk_item(id_, 200))
             except HorizonError as error:
                 results.append(bulk_item(id_, error.status, error.error_key, error.message))
     return results

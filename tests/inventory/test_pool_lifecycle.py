@@ -181,6 +181,6 @@ def test_enabling_provisioning_clears_the_last_error(api: HorizonClient, ids: di
     pool = pool_named(api, "IC-Win11")
     assert pool["enable_provisioning"] is False
     result = api.post("/rest/inventory/v1/desktop-pools/action/enable-provisioning", json=[pool["id"]]).json()
-    assert result == [{"id": pool["id"], "status_code": 204}]
+    assert result == [{"id": pool["id"], "status_code": 200}]
     status = pool_named(api, "IC-Win11")["provisioning_status_data"]
     assert "last_provisioning_error" not in status

@@ -15,12 +15,12 @@ from typing import Any
 
 from hzsim.auth.principals import ROOT_ACCESS_GROUP_ID, Caller
 from hzsim.errors import BadRequest, Conflict, Forbidden, NotFound
-from hzsim.inventory import manual_machines, provisioning
+from hzsim.inventory import manual_machines, provisioning, sessions
 from hzsim.inventory.pool_rules import check_pool, refuse
 from hzsim.operations import OperationRequest, Page, operation
-from hzsim.resources import for_each, get_document, list_documents
+from hzsim.resources import bulk_item, for_each, get_document, list_documents
 from hzsim.store import Transaction
-from hzsim.world.active_directory import AD_DOMAIN, IC_DOMAIN_ACCOUNT
+from hzsim.world.active_directory import AD_DOMAIN, AD_USER, IC_DOMAIN_ACCOUNT
 from hzsim.world.vcenter import VM_FOLDER
 
 KIND = "desktop_pool"
@@ -86,7 +86,9 @@ def _prepare_automated(tx: Transaction, pool: dict[str, Any]) -> None:
     domain = tx.get(AD_DOMAIN, account["ad_domain_id"]) if account else None
     pool["_dns_domain"] = domain["dns_name"] if domain else "example.com"
     if pool.get("naming_method") == "SPECIFIED":
-        pool["_specified_names"] = [e["name"] for e in pool["specific_naming_settings"].pop("specified_names")]
+        entries = pool["specific_naming_settings"].pop("specified_names")
+        pool["_specified_names"] = [e["name"] for e in entries]
+        pool["_specified_users"] = {e["name"]: e["user_id"] for e in entries if e.get("user_id")}
     status: dict[str, Any] = {}
     pool["provisioning_status_data"] = status
     if pool["source"] == "INSTANT_CLONE":
@@ -296,3 +298,104 @@ def update_desktop_pool(request: OperationRequest) -> None:
             tx.update(provisioning.MACHINE, machine["id"], machine)
     if updated["type"] == "AUTOMATED":
         provisioning.request_reconcile(tx, pool["id"], request.now)
+
+
+@operation("addMachinesByName")
+def add_machines_by_name(request: OperationRequest) -> list[dict[str, Any]]:
+    """Add specified names to an automated pool named by specified names; they are provisioned next."""
+    tx = request.tx
+    pool = find_pool(request, "POOL_MANAGEMENT")
+    if pool["type"] != "AUTOMATED" or pool.get("naming_method") != "SPECIFIED":
+        raise refuse("not.specified.naming", "Machines can be added by name only to automated pools that use "
+                                             "specified names.")
+    names = pool.setdefault("_specified_names", [])
+    assignments = pool.setdefault("_specified_users", {})
+    results = []
+    for entry in request.body:
+        name, user_id = entry["name"], entry.get("user_id")
+        problems = specified_name_problems(name, names)
+        if user_id is not None and pool.get("user_assignment") != "DEDICATED":
+            problems.append("users can be assigned to specified names only in dedicated pools")
+        elif user_id is not None and tx.get(AD_USER, user_id) is None:
+            problems.append(f"no AD user {user_id}")
+        if problems:
+            results.append(bulk_item(name, 400, "inventory.desktop.pool.specified.names.invalid",
+                                     f"Specified name {name!r}: {'; '.join(problems)}."))
+            continue
+        names.append(name)
+        if user_id:
+            assignments[name] = user_id
+        results.append(bulk_item(name, 200))
+    tx.update(KIND, pool["id"], pool)
+    provisioning.request_reconcile(tx, pool["id"], request.now)
+    return results
+
+
+def specified_name_problems(name: str, taken: list[str]) -> list[str]:
+    problems = []
+    if len(name) > 15:
+        problems.append("longer than 15 characters")
+    if not name or not all(c.isalnum() or c == "-" for c in name) or not any(c.isalpha() for c in name):
+        problems.append("not a valid machine name (letters, digits and hyphens, with a letter)")
+    if name.lower() in {n.lower() for n in taken}:
+        problems.append("already used")
+    return problems
+
+
+@operation("validateSpecifiedNames")
+def validate_specified_names(request: OperationRequest) -> list[dict[str, Any]]:
+    """Check machine (and user) names before a pool is created or extended with them."""
+    tx, spec = request.tx, request.body
+    taken: list[str] = []
+    if spec.get("id"):
+        pool = tx.get(KIND, spec["id"])
+        if pool is None:
+            raise NotFound("inventory.desktop.pool.not.found", f"Desktop pool with id {spec['id']} not found.")
+        taken = list(tx.names(provisioning.MACHINE, where={"desktop_pool_id": pool["id"]}))
+    seen_machines: list[str] = []
+    seen_users: set[str] = set()
+    results = []
+    for entry in spec["names_spec"]:
+        name, user_name = entry["machine_name"], entry.get("user_name")
+        statuses = []
+        if len(name) > 15:
+            statuses.append("VM_NAME_TOO_LONG")
+        if not name or not all(c.isalnum() or c == "-" for c in name) or not any(c.isalpha() for c in name):
+            statuses.append("INVALID_VM_NAME")
+        if name.lower() in {n.lower() for n in seen_machines + taken}:
+            statuses.append("DUPLICATE_VM_NAME")
+        seen_machines.append(name)
+        item: dict[str, Any] = {"machine_name": name}
+        if user_name:
+            item["user_name"] = user_name
+            try:
+                user = sessions.find_user(tx, user_name)
+                item["user_id"] = user["id"]
+                if user["id"] in seen_users:
+                    statuses.append("DUPLICATE_USER_NAME")
+                seen_users.add(user["id"])
+            except NotFound:
+                statuses.append("INVALID_USER_NAME")
+        item["specified_names_statuses"] = statuses or ["SUCCESS"]
+        results.append(item)
+    return results
+
+
+@operation("removeMachines")
+def remove_machines(request: OperationRequest) -> list[dict[str, Any]]:
+    """Take machines out of a manual pool; the virtual machines stay in vCenter."""
+    pool = find_pool(request, "POOL_VIEW")  # the privilege to act is checked per machine
+
+    def act(machine: dict[str, Any]) -> None:
+        if machine["desktop_pool_id"] != pool["id"]:
+            raise NotFound("inventory.machine.not.found", f"Machine {machine['id']} is not in this desktop pool.")
+        if pool["type"] != "MANUAL":
+            raise refuse("not.manual", "Machines can be removed only from manual pools; delete machines of "
+                                       "automated pools instead.")
+        if request.tx.list(sessions.KIND, where={"machine_id": machine["id"]})[1]:
+            raise BadRequest("inventory.machine.has.session", f"Machine {machine['name']} has a session.")
+        request.tx.delete(provisioning.MACHINE, machine["id"])
+
+    return for_each(request, provisioning.MACHINE, request.body, view="MACHINE_VIEW",
+                    privileges=("POOL_MANAGEMENT", "MACHINE_MANAGEMENT"), not_found_key="inventory.machine.not.found",
+                    what="Machine", act=act)

@@ -209,7 +209,7 @@ def assign_users(request: OperationRequest) -> list[dict[str, Any]]:
                                  "The machine is assigned to another user and the pool allows one user per machine."))
         else:
             machine["user_ids"] = [*assigned, user_id]
-            results.append(bulk_item(user_id, 204))
+            results.append(bulk_item(user_id, 200))
     request.tx.update(MACHINE, machine["id"], machine)
     return results
 
@@ -224,7 +224,7 @@ def unassign_users(request: OperationRequest) -> list[dict[str, Any]]:
                                  "The user is not assigned to this machine."))
         else:
             machine["user_ids"] = [u for u in machine["user_ids"] if u != user_id]
-            results.append(bulk_item(user_id, 204))
+            results.append(bulk_item(user_id, 200))
     request.tx.update(MACHINE, machine["id"], machine)
     return results
 
@@ -234,3 +234,47 @@ def check_machine_prefix(request: OperationRequest) -> dict[str, Any]:
     prefix = request.body["name"].lower()
     names = request.tx.names(MACHINE)
     return {"available": not any(name.lower().startswith(prefix) for name in names if name)}
+
+
+# -- aliases --------------------------------------------------------------------------------
+
+def _machine_for_aliases(request: OperationRequest) -> dict[str, Any]:
+    machine = _visible_machine(request, request.path["id"])
+    if request.caller is not None and not request.caller.has("MACHINE_USER_MANAGEMENT", machine["access_group_id"]):
+        raise HorizonError("common.forbidden", "The caller lacks MACHINE_USER_MANAGEMENT on the machine's access "
+                                               "group.", status=403)
+    return machine
+
+
+@operation("assignMachineAliases")
+def assign_aliases(request: OperationRequest) -> list[dict[str, Any]]:
+    """Name the machine for a user (an existing alias of the user is replaced)."""
+    machine = _machine_for_aliases(request)
+    aliases = {a["ad_user_id"]: a for a in machine.get("aliases", [])}
+    results = []
+    for spec in request.body:
+        if request.tx.get(AD_USER, spec["ad_user_id"]) is None:
+            results.append(bulk_item(spec["ad_user_id"], 404, "inventory.machine.user.not.found",
+                                     f"No AD user {spec['ad_user_id']}."))
+            continue
+        aliases[spec["ad_user_id"]] = {"ad_user_id": spec["ad_user_id"], "alias_name": spec["alias_name"]}
+        results.append(bulk_item(spec["ad_user_id"], 200))
+    machine["aliases"] = list(aliases.values())
+    request.tx.update(MACHINE, machine["id"], machine)
+    return results
+
+
+@operation("unassignMachineAliases")
+def unassign_aliases(request: OperationRequest) -> list[dict[str, Any]]:
+    machine = _machine_for_aliases(request)
+    aliases = {a["ad_user_id"]: a for a in machine.get("aliases", [])}
+    results = []
+    for user_id in request.body:
+        if aliases.pop(user_id, None) is None:
+            results.append(bulk_item(user_id, 400, "inventory.machine.alias.not.assigned",
+                                     "The user has no alias on this machine."))
+        else:
+            results.append(bulk_item(user_id, 200))
+    machine["aliases"] = list(aliases.values())
+    request.tx.update(MACHINE, machine["id"], machine)
+    return results

@@ -176,6 +176,9 @@ def reconcile(ctx: JobContext, payload: dict[str, Any]) -> None:
     names = _free_names(pool, taken)
     for _ in range(min(missing, room)):
         machine = new_machine(pool, next(names), now, image)
+        user_id = pool.get("_specified_users", {}).get(machine["name"])
+        if user_id:
+            machine["user_ids"] = [user_id]
         tx.insert(MACHINE, machine["id"], machine)
         schedule(tx, "machine.cloned", now + CLONE_TIME[pool["source"]], {"machine_id": machine["id"]},
                  key=f"machine:{machine['id']}")
