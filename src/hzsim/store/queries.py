@@ -21,7 +21,13 @@ from hzsim.contract.listing import Between, Chain, Comparison, Filter, ListField
 from hzsim.store.tables import documents
 
 
+# Document fields every kind copies into an indexed column: filters and sorts on them use the index.
+_COLUMNS = {("name",): documents.c.name, ("access_group_id",): documents.c.access_group_id}
+
+
 def _value(field: ListField) -> ColumnElement[Any]:
+    if field.path in _COLUMNS and field.kind == "string":
+        return _COLUMNS[field.path]
     element = documents.c.doc[field.path]
     if field.kind == "integer":
         return element.as_integer()
