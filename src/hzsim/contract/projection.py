@@ -55,11 +55,15 @@ class Projections:
             return lambda value: [item(v) for v in value if v is not None] if isinstance(value, list) else value
         if "properties" in schema:
             fields = {name: self.projector(sub) for name, sub in schema["properties"].items()}
+            # Scalar fields pass through untouched: only nested ones need a projector call.
+            nested = {name: fn for name, fn in fields.items() if fn is not _identity}
+            allowed = frozenset(fields)
 
             def project_object(value: Any) -> Any:
                 if not isinstance(value, dict):
                     return value
-                return {name: fields[name](v) for name, v in value.items() if v is not None and name in fields}
+                return {name: (nested[name](v) if name in nested else v) for name, v in value.items()
+                        if v is not None and name in allowed}
 
             return project_object
         if isinstance(schema.get("additionalProperties"), dict):

@@ -24,6 +24,11 @@ from hzsim.store import queries
 from hzsim.store.tables import INDEXED_FIELDS, documents, meta, metadata, revoked_sessions
 
 
+def _kind_columns(kind: str) -> dict[tuple[str, ...], str]:
+    parent_field, state_field = INDEXED_FIELDS.get(kind, (None, None))
+    return {(parent_field,): "parent_id", (state_field,): "state"} if parent_field else {}
+
+
 def _split_where(kind: str, where: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Conditions on fields with an indexed column become column conditions; the rest stay JSON."""
     if not where:
@@ -115,6 +120,7 @@ class Transaction:
         where, columns = _split_where(kind, where)
         if where:
             query = queries.with_conditions(query, where)
+        query = queries.on_columns(query, _kind_columns(kind))
         params: dict[str, Any] = {"kind": kind}
         if access_groups is not None:
             params["groups"] = sorted(access_groups)

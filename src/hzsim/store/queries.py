@@ -25,9 +25,14 @@ from hzsim.store.tables import documents
 _COLUMNS = {("name",): documents.c.name, ("access_group_id",): documents.c.access_group_id}
 
 
+COLUMN_PATH = "__column__"  # a field path ("__column__", name) reads the indexed column `name`
+
+
 def _value(field: ListField) -> ColumnElement[Any]:
     if field.path in _COLUMNS and field.kind == "string":
         return _COLUMNS[field.path]
+    if field.path[0] == COLUMN_PATH:
+        return documents.c[field.path[1]]
     element = documents.c.doc[field.path]
     if field.kind == "integer":
         return element.as_integer()
@@ -154,3 +159,25 @@ def with_conditions(query: ListQuery, where: dict[str, Any]) -> ListQuery:
     if query.filter is not None:
         parts.append(query.filter)
     return replace(query, filter=parts[0] if len(parts) == 1 else Chain("And", tuple(parts)))
+
+
+def _on_columns(node: Filter, columns: dict[tuple[str, ...], str]) -> Filter:
+    if isinstance(node, Chain):
+        return replace(node, parts=tuple(_on_columns(part, columns) for part in node.parts))
+    if isinstance(node, Negation):
+        return replace(node, part=_on_columns(node.part, columns))
+    column = columns.get(node.field.path)
+    if column is None or node.field.kind != "string":
+        return node
+    return replace(node, field=replace(node.field, path=(COLUMN_PATH, column)))
+
+
+def on_columns(query: ListQuery, columns: dict[tuple[str, ...], str]) -> ListQuery:
+    """The query with fields a kind copies into indexed columns read from those columns."""
+    if not columns:
+        return query
+    sort = query.sort
+    if sort is not None and sort.field.path in columns and sort.field.kind == "string":
+        sort = replace(sort, field=replace(sort.field, path=(COLUMN_PATH, columns[sort.field.path])))
+    node = _on_columns(query.filter, columns) if query.filter is not None else None
+    return replace(query, filter=node, sort=sort)
