@@ -1,3 +1,3 @@
 """Inventory operations, one module per resource family; importing registers the handlers."""
 
-from hzsim.inventory import desktop_pools, machine_actions, machines, sessions  # noqa: F401
+from hzsim.inventory import desktop_pools, machine_actions, machines, policies, sessions  # noqa: F401
