@@ -1,3 +1,4 @@
 """Inventory operations, one module per resource family; importing registers the handlers."""
 
-from hzsim.inventory import desktop_pools, machine_actions, machines, policies, sessions  # noqa: F401
+from hzsim.inventory import (agent_upgrades, desktop_pools, machine_actions, machines, policies,  # noqa: F401
+                             sessions)

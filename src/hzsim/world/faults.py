@@ -22,6 +22,7 @@ FAULT_KINDS = {
     "customization_timeout": "Guest customization of a machine times out (target: machine, pool or vCenter).",
     "power_operation_failure": "Powering a machine on, off or resetting it fails (target: machine, pool or vCenter).",
     "vcenter_unreachable": "The vCenter does not answer: its reads and every operation on it fail (target: vCenter).",
+    "agent_upgrade_failure": "Installing a Horizon agent upgrade fails (target: machine, pool or vCenter).",
 }
 DEFAULT_MESSAGES = {
     "clone_failure": "Clone failed: the operation is not allowed in the current state.",
@@ -29,6 +30,7 @@ DEFAULT_MESSAGES = {
     "customization_timeout": "Customization operation timed out.",
     "power_operation_failure": "Power operation failed: the host is not responding.",
     "vcenter_unreachable": "Unable to connect to the vCenter server.",
+    "agent_upgrade_failure": "Agent upgrade failed: the installer exited with code 1603.",
 }
 
 
