@@ -92,12 +92,16 @@ def test_required_query_parameter_is_400(api: HorizonClient) -> None:
 
 
 def answer_with(api: HorizonClient, handler) -> object:
-    """Call an operation hzsim leaves unimplemented, with `handler` standing in for it."""
-    HANDLERS["listAgentUpgradeTasks"] = Handler(handler)
+    """Call listUnentitledMachines with `handler` standing in for whatever handles it."""
+    before = HANDLERS.get("listUnentitledMachines")
+    HANDLERS["listUnentitledMachines"] = Handler(handler)
     try:
-        return api.get("/rest/inventory/v1/machines/agent-upgrade-tasks")
+        return api.get("/rest/inventory/v1/machines/unentitled")
     finally:
-        del HANDLERS["listAgentUpgradeTasks"]
+        if before is None:
+            del HANDLERS["listUnentitledMachines"]
+        else:
+            HANDLERS["listUnentitledMachines"] = before
 
 
 def test_unexpected_failure_is_a_500_with_the_error_body_and_no_traceback(api: HorizonClient) -> None:
