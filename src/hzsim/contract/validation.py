@@ -39,6 +39,10 @@ def to_json_schema(schema: Any, *, strict: bool = False) -> Any:
             out[key] = to_json_schema(value, strict=strict)
         elif key in ("discriminator", "writeOnly", "readOnly", "deprecated", "nullable"):
             continue
+        elif key == "pattern":
+            # Horizon's bean validation matches a pattern against the whole value (Java's
+            # Pattern.matches); JSON Schema only searches for it, so anchor it.
+            out[key] = f"^(?:{value})$"
         else:
             out[key] = value
     if schema.get("type") == "integer" and schema.get("format") in _INT_BOUNDS:
