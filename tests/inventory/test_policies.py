@@ -34,3 +34,17 @@ def test_pool_policies_and_user_overrides(api: HorizonClient) -> None:
     assert listed[0]["effective_policies"]["allow_usb_access"] == "DENY"
     assert api.delete(f"{url}/overrides", json=[users[0]["id"], users[1]["id"]]).json()[1]["status_code"] == 404
     assert api.get("/rest/inventory/v1/desktop-pools/policies/overrides").json() == []
+
+
+def test_installed_applications_of_the_pools_image(api: HorizonClient) -> None:
+    pool = provisioned_pool(api, 2, "apps-{n}")
+    url = f"/rest/inventory/v1/desktop-pools/{pool['id']}"
+    apps = api.get(f"{url}/installed-applications").json()
+    assert "Notepad" in {a["name"] for a in apps}
+    notepad = next(a["executable_path"] for a in apps if a["name"] == "Notepad")
+    checked = api.post(f"{url}/action/validate-installed-applications", json=[notepad, "C:\\\\nope.exe"]).json()
+    assert checked[0] == {"application_exe_path": notepad, "status": "SUCCESS", "machine_or_rds_server_ids": []}
+    assert checked[1]["status"] == "NOT_INSTALLED" and len(checked[1]["machine_or_rds_server_ids"]) == 2
+    machine = api.get("/rest/inventory/v5/machines").json()[0]["id"]
+    archived = api.post("/rest/inventory/v1/machines/action/archive", json=[machine]).json()
+    assert archived[0]["errors"][0]["error_key"] == "inventory.machine.not.held"

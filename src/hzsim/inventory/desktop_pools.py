@@ -21,7 +21,7 @@ from hzsim.operations import OperationRequest, Page, operation
 from hzsim.resources import bulk_item, for_each, get_document, list_documents
 from hzsim.store import Transaction
 from hzsim.world.active_directory import AD_DOMAIN, AD_USER, IC_DOMAIN_ACCOUNT
-from hzsim.world.vcenter import VM_FOLDER
+from hzsim.world.vcenter import DEFAULT_APPLICATIONS, VM_FOLDER
 
 KIND = "desktop_pool"
 LOCAL_ACCESS_GROUP = "local_access_group"
@@ -399,3 +399,40 @@ def remove_machines(request: OperationRequest) -> list[dict[str, Any]]:
     return for_each(request, provisioning.MACHINE, request.body, view="MACHINE_VIEW",
                     privileges=("POOL_MANAGEMENT", "MACHINE_MANAGEMENT"), not_found_key="inventory.machine.not.found",
                     what="Machine", act=act)
+
+
+# -- installed applications (of the pool's machines' images) -------------------------------
+
+def _applications_by_machine(request: OperationRequest, pool: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    if pool["type"] == "RDS":
+        raise refuse("rds.not.supported", "Installed applications are not listed for RDS desktop pools.")
+    found: dict[str, list[dict[str, Any]]] = {}
+    images: dict[str, list[dict[str, Any]]] = {}
+    for machine in provisioning.pool_machines(request.tx, pool["id"]):
+        vm_id = (machine.get("managed_machine_data") or {}).get("base_vm_id") or machine.get("_vm_id") or ""
+        if vm_id not in images:
+            vm = request.tx.get("base_vm", vm_id) or {}
+            images[vm_id] = vm.get("applications", DEFAULT_APPLICATIONS if vm_id else [])
+        found[machine["id"]] = images[vm_id]
+    return found
+
+
+@operation("listInstalledApplicationsOnDesktopPool")
+def list_installed_applications(request: OperationRequest) -> list[dict[str, Any]]:
+    by_machine = _applications_by_machine(request, find_pool(request, "POOL_VIEW"))
+    unique = {app["executable_path"].lower(): app for apps in by_machine.values() for app in apps}
+    return [unique[key] for key in sorted(unique)]
+
+
+@operation("validateInstalledApplicationsOnDesktopPool")
+def validate_installed_applications(request: OperationRequest) -> list[dict[str, Any]]:
+    """For each executable path: SUCCESS when every machine has it, else NOT_INSTALLED with the machines
+    that lack it."""
+    by_machine = _applications_by_machine(request, find_pool(request, "POOL_VIEW"))
+    results = []
+    for path in request.body:
+        lacking = [machine_id for machine_id, apps in by_machine.items()
+                   if path.lower() not in {app["executable_path"].lower() for app in apps}]
+        results.append({"application_exe_path": path, "status": "NOT_INSTALLED" if lacking or not by_machine
+                        else "SUCCESS", "machine_or_rds_server_ids": lacking})
+    return results

@@ -278,3 +278,16 @@ def unassign_aliases(request: OperationRequest) -> list[dict[str, Any]]:
     machine["aliases"] = list(aliases.values())
     request.tx.update(MACHINE, machine["id"], machine)
     return results
+
+
+@operation("archiveMachines")
+def archive_machines(request: OperationRequest) -> list[dict[str, Any]]:
+    """Archive the disks of held machines (forensics); a machine that is not held cannot be archived."""
+    def act(machine: dict[str, Any]) -> None:
+        if not machine.get("held_machine"):
+            raise refuse("not.held", f"Machine {machine['name']} is not held; only held machines can be archived.")
+        machine["managed_machine_data"]["operation"] = "ARCHIVE"
+        machine["managed_machine_data"]["operation_state"] = "COMPLETED"
+        request.tx.update(MACHINE, machine["id"], machine)
+
+    return each_machine(request, request.body, ("MACHINE_MANAGEMENT",), act)

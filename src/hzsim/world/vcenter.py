@@ -20,6 +20,16 @@ BASE_VM, BASE_SNAPSHOT, VM_TEMPLATE, CUSTOMIZATION_SPEC = "base_vm", "base_snaps
 IM_STREAM, IM_TAG, IM_VERSION = "im_stream", "im_tag", "im_version"
 VIRTUAL_MACHINE = "virtual_machine"  # plain VMs, for manual desktop pools
 
+# What a gold image has installed when its scenario does not say.
+DEFAULT_APPLICATIONS = [
+    {"name": "Microsoft Edge", "executable_path": "C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe",
+     "publisher": "Microsoft Corporation", "version": "131.0.2903.70"},
+    {"name": "Notepad", "executable_path": "C:\\Windows\\System32\\notepad.exe", "publisher": "Microsoft Corporation",
+     "version": "10.0.22621.1"},
+    {"name": "Calculator", "executable_path": "C:\\Windows\\System32\\calc.exe", "publisher": "Microsoft Corporation",
+     "version": "10.0.22621.1"},
+]
+
 OS_DISPLAY_NAMES = {
     "WINDOWS_11": "Microsoft Windows 11 (64-bit)", "WINDOWS_10": "Microsoft Windows 10 (64-bit)",
     "WINDOWS_SERVER_2016_OR_ABOVE": "Microsoft Windows Server 2022 (64-bit)",
@@ -157,6 +167,8 @@ class VCenterBuilder:
             "hardware_version": spec["hardware_version"], "vtpm_capable": spec["vtpm"],
             "network_type": "STANDARD_NETWORK", "num_nics": spec["num_nics"],
             "incompatible_reasons": reasons, "compatible": not reasons,
+            "applications": [{k: v for k, v in app.items() if not k.startswith("__") and v is not None}
+                             for app in spec["applications"]] or DEFAULT_APPLICATIONS,
             "created_at": self.now - 90 * 86_400_000, "updated_at": self.now})
         parent, chain = None, ""
         count = len(spec["snapshots"])

@@ -27,6 +27,8 @@ BASE_VM = Mapping({
     "num_nics": optional(NATURAL, 1),
     "incompatible_reasons": many(Scalar(str, INCOMPATIBLE_REASONS)),
     "snapshots": many(TEXT),  # a chain: each snapshot is the child of the one before
+    "applications": many(Mapping({"name": required(TEXT), "executable_path": required(TEXT),
+                                  "publisher": optional(TEXT), "version": optional(TEXT)})),
 })
 
 VM_TEMPLATE = Mapping({
