@@ -155,3 +155,20 @@ def test_remove_machines_from_a_manual_pool(api: HorizonClient, tmp_path) -> Non
     again = api.post(f"/rest/inventory/v1/desktop-pools/{pool['id']}/action/add-machines",
                      json=[vms[machines[0]["name"]]["id"]]).json()
     assert again[0]["status_code"] == 200
+
+
+def test_unentitled_machines(api: HorizonClient) -> None:
+    assert api.client.post("/hzsim/v1/reset", json={"scenario": "default"}).status_code == 200
+    advance(api, 60)
+    pool = next(p for p in api.get("/rest/inventory/v8/desktop-pools").json() if p["name"] == "Manual-Desks")
+    machine = machines_of(api, pool["id"])[0]
+    users = {u["login_name"]: u["id"] for u in api.get("/rest/external/v1/ad-users-or-groups?page=1&size=200").json()}
+    api.post(f"/rest/inventory/v1/machines/{machine['id']}/action/assign-users", json=[users["user001"]])
+    unentitled = api.get("/rest/inventory/v1/machines/unentitled").json()
+    assert [(m["name"], m["unentitled_assigned_users"]) for m in unentitled] == [(machine["name"], [users["user001"]])]
+    api.post("/rest/entitlements/v1/desktop-pools", json=[{"id": pool["id"], "ad_user_or_group_ids": [users["user001"]]}])
+    assert api.get("/rest/inventory/v1/machines/unentitled").json() == []
+    api.delete("/rest/entitlements/v1/desktop-pools", json=[{"id": pool["id"], "ad_user_or_group_ids": [users["user001"]]}])
+    by_pool = api.get("/rest/inventory/v1/machines/unentitled?filter=%7B%22type%22%3A%22Equals%22%2C%22name%22%3A"
+                      "%22desktop_pool_name%22%2C%22value%22%3A%22Manual-Desks%22%7D").json()
+    assert [m["id"] for m in by_pool] == [machine["id"]]

@@ -89,12 +89,14 @@ def _bulk(request: OperationRequest, add: bool) -> list[dict[str, Any]]:
             continue
         if add:
             entitle(request.tx, pool["id"], spec["ad_user_or_group_ids"])
+            refresh_unentitled(request.tx, pool["id"])
         else:
             doc = request.tx.get(KIND, pool["id"])
             if doc is not None:
                 doc["ad_user_or_group_ids"] = [i for i in doc["ad_user_or_group_ids"]
                                                if i not in set(spec["ad_user_or_group_ids"])]
                 request.tx.update(KIND, pool["id"], doc)
+            refresh_unentitled(request.tx, pool["id"])
         results.append({"id": spec["id"], "status_code": 200})
     return results
 
@@ -107,3 +109,14 @@ def create_entitlements(request: OperationRequest) -> list[dict[str, Any]]:
 @operation("bulkDeleteDesktopPoolEntitlements")
 def delete_entitlements(request: OperationRequest) -> list[dict[str, Any]]:
     return _bulk(request, add=False)
+
+
+def refresh_unentitled(tx: Transaction, pool_id: str) -> None:
+    """Recompute, for the pool's assigned machines, which assigned users are no longer entitled."""
+    entitled = entitled_user_ids(tx, pool_id)
+    for machine in tx.list("machine", where={"desktop_pool_id": pool_id})[0]:
+        unentitled = sorted(u for u in machine.get("user_ids") or [] if u not in entitled)
+        if unentitled != machine.get("unentitled_assigned_users", []):
+            machine["unentitled_assigned_users"] = unentitled
+            machine["has_unentitled_users"] = bool(unentitled)
+            tx.update("machine", machine["id"], machine)

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 from hzsim.engine.jobs import schedule
+from hzsim.entitlements.desktop_pools import refresh_unentitled
 from hzsim.errors import BadRequest, HorizonError, NotFound
 from hzsim.inventory import provisioning, sessions
-from hzsim.operations import OperationRequest, operation
+from hzsim.operations import OperationRequest, Page, operation
 from hzsim.resources import bulk_item, for_each
 from hzsim.world import faults
 from hzsim.world.active_directory import AD_USER
@@ -211,6 +212,7 @@ def assign_users(request: OperationRequest) -> list[dict[str, Any]]:
             machine["user_ids"] = [*assigned, user_id]
             results.append(bulk_item(user_id, 200))
     request.tx.update(MACHINE, machine["id"], machine)
+    refresh_unentitled(request.tx, pool["id"])
     return results
 
 
@@ -226,6 +228,7 @@ def unassign_users(request: OperationRequest) -> list[dict[str, Any]]:
             machine["user_ids"] = [u for u in machine["user_ids"] if u != user_id]
             results.append(bulk_item(user_id, 200))
     request.tx.update(MACHINE, machine["id"], machine)
+    refresh_unentitled(request.tx, machine["desktop_pool_id"])
     return results
 
 
@@ -291,3 +294,12 @@ def archive_machines(request: OperationRequest) -> list[dict[str, Any]]:
         request.tx.update(MACHINE, machine["id"], machine)
 
     return each_machine(request, request.body, ("MACHINE_MANAGEMENT",), act)
+
+
+@operation("listUnentitledMachines")
+def list_unentitled_machines(request: OperationRequest) -> Page:
+    """Machines assigned to users who are no longer entitled to their pool."""
+    groups = request.caller.groups_with("MACHINE_VIEW") if request.caller is not None else None
+    items, total = request.tx.list(MACHINE, request.list_query, access_groups=groups,
+                                   where={"has_unentitled_users": True})
+    return Page(items, total)

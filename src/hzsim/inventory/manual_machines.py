@@ -34,7 +34,7 @@ def add(tx: Transaction, pool: dict[str, Any], vm_ids: list[str], now: int) -> l
         machine_id = str(uuid.uuid4())
         tx.insert(MACHINE, machine_id, {
             "id": machine_id, "_vm_id": vm_id, "name": vm["name"], "dns_name": f"{vm['name'].lower()}.example.com",
-            "desktop_pool_id": pool["id"], "access_group_id": pool["access_group_id"],
+            "desktop_pool_id": pool["id"], "desktop_pool_name": pool["name"], "access_group_id": pool["access_group_id"],
             "vcenter_id": pool["vcenter_id"], "state": "WAITING_FOR_AGENT", "type": "MANAGED_MACHINE",
             "user_ids": [], "operating_system": vm.get("operating_system"), "operating_system_architecture": "BIT_64",
             "pairing_state": "NOT_AVAILABLE", "held_machine": False, "message_security_mode": "ENHANCED",

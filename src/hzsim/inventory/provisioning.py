@@ -89,8 +89,8 @@ def new_machine(pool: dict[str, Any], name: str, now: int, image: dict[str, Any]
     folder = pool.get("_vm_folder_path", "/vm")
     return {
         "id": machine_id, "name": name, "dns_name": f"{name.lower()}.{pool.get('_dns_domain', 'example.com')}",
-        "desktop_pool_id": pool["id"], "access_group_id": pool["access_group_id"], "vcenter_id": pool["vcenter_id"],
-        "state": "PROVISIONING", "type": "MANAGED_MACHINE", "user_ids": [],
+        "desktop_pool_id": pool["id"], "desktop_pool_name": pool["name"], "access_group_id": pool["access_group_id"],
+        "vcenter_id": pool["vcenter_id"], "state": "PROVISIONING", "type": "MANAGED_MACHINE", "user_ids": [],
         "operating_system": image.get("operating_system"), "operating_system_architecture": "BIT_64",
         "message_security_mode": "ENHANCED", "message_security_enhanced_mode_supported": True,
         "pairing_state": "NOT_AVAILABLE", "held_machine": False, "configured_by_connection_server": [],
