@@ -28,6 +28,8 @@ def visible_access_groups(request: OperationRequest) -> set[str] | None:
     if any_of:
         held = set().union(*(caller.groups_with(p.name) for p in any_of))
         groups = held if groups is None else groups & held
+    if groups is not None and groups >= request.sim.access_group_ids():
+        return None  # the caller sees every group: no condition to add to the query
     return groups
 
 

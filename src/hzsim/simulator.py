@@ -40,6 +40,7 @@ class Simulator:
                                    settings.refresh_token_ttl, revoked)
         self._callers: dict[str, tuple[int, Caller]] = {}
         self._callers_lock = threading.Lock()
+        self._access_groups: tuple[int, frozenset[str]] | None = None
         if loaded is None:
             self.reset(settings.scenario)
         else:
@@ -76,6 +77,15 @@ class Simulator:
         if caller.session_id != claims["sid"]:
             caller = Caller(caller.user_id, caller.domain, caller.username, claims["sid"], caller.privileges)
         return caller
+
+    def access_group_ids(self) -> frozenset[str]:
+        """Every local access group's id, cached until an access group changes."""
+        generation = self.store.generations.get("local_access_group", 0)
+        if self._access_groups is None or self._access_groups[0] != generation:
+            with self.store.transaction(write=False) as tx:
+                ids = frozenset(group["id"] for group in tx.list("local_access_group")[0])
+            self._access_groups = (generation, ids)
+        return self._access_groups[1]
 
     def close(self) -> None:
         self.store.dispose()

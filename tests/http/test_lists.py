@@ -156,12 +156,20 @@ def test_sort_on_an_unsortable_field_is_400(api: HorizonClient, machines: Simula
 
 
 def test_lists_show_only_the_callers_access_groups(api: HorizonClient, sim: Simulator) -> None:
+    from hzsim.auth import roles
+    from tests.auth.test_privileges import grant
+
+    with sim.store.transaction() as tx:
+        child = roles.create_access_group(tx, "Lab", "", ROOT)
     seed_machines(sim, 3)
-    seed_machines(sim, 2, access_group_id="other-group")
-    assert api.get(MACHINES).headers["X-TOTAL-COUNT"] == "3"
-    hidden = "m-001-othe"
-    assert_error_body(api.get(f"{MACHINES}/{hidden}"), 404, "inventory.machine.not.found")
-    assert api.get(f"{MACHINES}/m-001-{ROOT[:4]}").json()["name"] == "Win11-001"
+    seed_machines(sim, 2, access_group_id=child)
+    assert api.get(MACHINES).headers["X-TOTAL-COUNT"] == "5"  # Root's administrators see the groups below it
+    grant(sim, "labadmin", ["MACHINE_VIEW"], access_group_id=child)
+    lab = HorizonClient(api.client)
+    lab.login(username="labadmin", password="pw")
+    assert lab.get(MACHINES).headers["X-TOTAL-COUNT"] == "2"
+    assert_error_body(lab.get(f"{MACHINES}/m-001-{ROOT[:4]}"), 404, "inventory.machine.not.found")
+    assert lab.get(f"{MACHINES}/m-001-{child[:4]}").json()["name"] == "Win11-001"
 
 
 def test_versions_project_one_document(api: HorizonClient, machines: Simulator) -> None:
