@@ -190,10 +190,10 @@ class Store:
         """Bring the schema to the newest Alembic revision."""
         import logging
 
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # before the import: it logs its plugins
+
         from alembic import command
         from alembic.config import Config
-
-        logging.getLogger("alembic").setLevel(logging.WARNING)
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
