@@ -219,8 +219,12 @@ def machine_cloned(ctx: JobContext, payload: dict[str, Any]) -> None:
     machine["state"] = "CUSTOMIZING"
     data = machine["managed_machine_data"]
     data.update({"vm_moid": moid(tx, "vm"), "virtual_machine_power_state": "POWERED_ON"})
-    tx.update(MACHINE, machine["id"], machine)
     pool = tx.get(POOL, pool_id) or {"source": "INSTANT_CLONE"}
+    if not data.get("persistent_disk_ids"):
+        from hzsim.inventory.persistent_disks import create_primary  # the disk module builds on this one
+
+        create_primary(tx, pool, machine, ctx.now)
+    tx.update(MACHINE, machine["id"], machine)
     ctx.schedule("machine.customized", ctx.now + CUSTOMIZE_TIME[pool["source"]], payload,
                  key=f"machine:{machine['id']}")
 
