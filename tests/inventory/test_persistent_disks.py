@@ -58,3 +58,14 @@ def test_persistent_disk_lifecycle(api: HorizonClient) -> None:
     assert restored["state"] == "AVAILABLE"
     assert restored["managed_machine_data"]["persistent_disk_ids"] == [disk["id"]]
     assert api.get(f"{DISKS}/{disk['id']}").json()["machine_name"] == "fc-restored"
+
+
+def test_deleting_a_machine_archives_or_deletes_its_disk(api: HorizonClient) -> None:
+    pool = full_clone_pool(api)
+    first, second = machines_of(api, pool["id"])
+    disks = {d["machine_id"]: d["id"] for d in api.get(DISKS).json()}
+    api.delete("/rest/inventory/v1/machines", json={"machine_ids": [first["id"]],
+                                                    "machine_delete_data": {"archive_persistent_disk": True}})
+    api.delete(f"/rest/inventory/v1/machines/{second['id']}", json={})
+    kept = api.get(DISKS).json()
+    assert [(d["id"], d["status"]) for d in kept] == [(disks[first["id"]], "UNATTACHED")]

@@ -159,6 +159,16 @@ def _delete(request: OperationRequest, machine: dict[str, Any], options: dict[st
         if not options.get("force_logoff_session"):
             raise refuse("has.session", f"Machine {machine['name']} has a session; set force_logoff_session.")
         request.tx.delete(sessions.KIND, session["id"])
+    # The machine's persistent disks are archived (kept, unattached) or deleted with it.
+    for disk_id in (machine.get("managed_machine_data") or {}).get("persistent_disk_ids", []):
+        disk = request.tx.get("persistent_disk", disk_id)
+        if disk is None:
+            continue
+        if options.get("archive_persistent_disk"):
+            disk.update({"machine_id": None, "machine_name": None, "status": "UNATTACHED", "usage": "UNATTACHED"})
+            request.tx.update("persistent_disk", disk_id, disk)
+        else:
+            request.tx.delete("persistent_disk", disk_id)
     provisioning.start_machine_delete(request.tx, request.tx.get(MACHINE, machine["id"]), request.now)
 
 
