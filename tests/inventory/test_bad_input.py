@@ -123,3 +123,62 @@ def test_no_privilege_is_403_and_changes_nothing(api: HorizonClient, world: dict
     else:
         assert_error_body(response, 403, "common.forbidden")
     assert dump(api) == before
+
+
+POLICY = {"allow_multimedia_redirection": "ALLOW", "allow_pcoip_hardware_acceleration": "ALLOW",
+          "allow_remote_mode": "ALLOW", "allow_usb_access": "ALLOW"}
+# Operations on one resource by id: an unknown id is 404 with the resource's key.
+UNKNOWN_IDS = [
+    ("GET", "/rest/inventory/v1/desktop-pools/nope", None, "inventory.desktop.pool.not.found"),
+    ("GET", "/rest/inventory/v5/desktop-pools/nope", None, "inventory.desktop.pool.not.found"),
+    ("DELETE", "/rest/inventory/v1/desktop-pools/nope", None, "inventory.desktop.pool.not.found"),
+    ("POST", "/rest/inventory/v1/desktop-pools/nope/action/add-machines", ["vm-1"], "inventory.desktop.pool.not.found"),
+    ("POST", "/rest/inventory/v1/desktop-pools/nope/action/add-machines-by-name", [{"name": "x1"}],
+     "inventory.desktop.pool.not.found"),
+    ("POST", "/rest/inventory/v1/desktop-pools/nope/action/remove-machines", ["m"], "inventory.desktop.pool.not.found"),
+    ("GET", "/rest/inventory/v1/desktop-pools/nope/installed-applications", None, "inventory.desktop.pool.not.found"),
+    ("POST", "/rest/inventory/v1/desktop-pools/nope/action/validate-installed-applications", ["a.exe"],
+     "inventory.desktop.pool.not.found"),
+    ("GET", "/rest/inventory/v1/desktop-pools/nope/policies", None, "inventory.desktop.pool.not.found"),
+    ("PUT", "/rest/inventory/v1/desktop-pools/nope/policies", POLICY, "inventory.desktop.pool.not.found"),
+    ("POST", "/rest/inventory/v1/desktop-pools/nope/policies/overrides", [], "inventory.desktop.pool.not.found"),
+    ("GET", "/rest/inventory/v1/machines/nope", None, "inventory.machine.not.found"),
+    ("DELETE", "/rest/inventory/v1/machines/nope", {}, "inventory.machine.not.found"),
+    ("POST", "/rest/inventory/v1/machines/nope/action/assign-users", ["S-1"], "inventory.machine.not.found"),
+    ("POST", "/rest/inventory/v1/machines/nope/action/unassign-users", ["S-1"], "inventory.machine.not.found"),
+    ("POST", "/rest/inventory/v1/machines/nope/action/assign-aliases", [{"ad_user_id": "S-1", "alias_name": "a"}],
+     "inventory.machine.not.found"),
+    ("POST", "/rest/inventory/v1/machines/nope/action/attach-persistent-disk", {"persistent_disk_id": "d"},
+     "inventory.machine.not.found"),
+    ("GET", "/rest/inventory/v1/sessions/nope", None, "inventory.session.not.found"),
+    ("GET", "/rest/inventory/v1/persistent-disks/nope", None, "inventory.persistent.disk.not.found"),
+    ("GET", "/rest/inventory/v1/machines/agent-upgrade-tasks/nope", None, "inventory.agent.upgrade.task.not.found"),
+    ("GET", "/rest/entitlements/v1/desktop-pools/nope", None, "inventory.desktop.pool.not.found"),
+]
+
+
+@pytest.mark.parametrize("method,path,body,key", UNKNOWN_IDS, ids=[f"{m} {p}" for m, p, _, _ in UNKNOWN_IDS])
+def test_unknown_ids_are_404_and_change_nothing(api: HorizonClient, world: dict, method: str, path: str, body,
+                                                key: str) -> None:
+    before = dump(api)
+    response = api.request(method, path, **({"json": body} if body is not None else {}))
+    assert_error_body(response, 404, key)
+    assert dump(api) == before
+
+
+# Bulk operations: an unknown id is a 404 item, the others still succeed.
+BULK = [
+    ("POST", "/rest/inventory/v1/desktop-pools/action/disable", lambda w: [w["pool"], "nope"]),
+    ("POST", "/rest/inventory/v1/desktop-pools/action/disable-provisioning", lambda w: [w["pool"], "nope"]),
+    ("POST", "/rest/inventory/v1/machines/action/enter-maintenance", lambda w: [w["machine"], "nope"]),
+    ("POST", "/rest/inventory/v1/machines/action/restart", lambda w: [w["machine"], "nope"]),
+]
+
+
+@pytest.mark.parametrize("method,path,body", BULK, ids=[p for _, p, _ in BULK])
+def test_one_bad_id_never_undoes_the_others(api: HorizonClient, world: dict, method: str, path: str, body) -> None:
+    response = api.request(method, path, json=body(world))
+    assert response.status_code == 200
+    items = response.json()
+    assert [item["status_code"] for item in items] == [200, 404]
+    assert items[1]["errors"][0]["error_key"].endswith("not.found")
