@@ -52,15 +52,9 @@ def _array_has(field: ListField, value: Any, dialect: str) -> ColumnElement[bool
     return exists(select(literal(1)).select_from(each).where(each.c.value == value))
 
 
-def _text_match(column: ColumnElement[Any], op: str, value: str, dialect: str) -> ColumnElement[bool]:
+def _text_match(column: ColumnElement[Any], op: str, value: str) -> ColumnElement[bool]:
     if op == "StartsWith":
-        match = column.istartswith(value, autoescape=True)
-        if column is documents.c.name and dialect == "sqlite":
-            # The same rows as a range on lower(name), which the (kind, lower(name)) index answers;
-            # SQLite compares by code point, so the range holds every match.
-            low = value.lower()
-            match = and_(func.lower(column) >= low, func.lower(column) < low + "\U0010ffff", match)
-        return match
+        return column.istartswith(value, autoescape=True)
     if op == "EndsWith":
         return column.iendswith(value, autoescape=True)
     return column.icontains(value, autoescape=True)
@@ -77,7 +71,7 @@ def _comparison(node: Comparison, dialect: str) -> ColumnElement[bool]:
     if node.op == "NotEquals":
         # A document without the field is not equal to any value.
         return or_(column.is_(None), column != node.values[0])
-    return or_(*(_text_match(column, node.op, v, dialect) for v in node.values))
+    return or_(*(_text_match(column, node.op, v) for v in node.values))
 
 
 def compile_filter(node: Filter, dialect: str) -> ColumnElement[bool]:

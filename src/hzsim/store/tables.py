@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, String, Table, func, text
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, String, Table
 from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
@@ -25,7 +25,6 @@ documents = Table(
     Index("ix_documents_kind_name", "kind", "name"),
     Index("ix_documents_kind_access_group", "kind", "access_group_id"),
     Index("ix_documents_kind_parent_state", "kind", "parent_id", "state"),
-    Index("ix_documents_kind_lower_name", "kind", func.lower(text("name"))),
 )
 
 # Per kind, the document fields copied into `parent_id` and `state` (a machine's pool and
