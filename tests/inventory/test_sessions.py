@@ -128,3 +128,24 @@ def test_global_sessions_query_and_actions(api: HorizonClient, pool: dict) -> No
                           json=[{"pod_id": pod, "ids": [session["id"]]}]).json()
     assert logged_off[0]["details"][0]["status_code"] == 200
     assert len(api.get("/rest/inventory/v1/global-sessions").json()) == 1
+
+
+def test_on_demand_pools_grow_as_users_log_on(api: HorizonClient) -> None:
+    from tests.inventory.pools import instant_clone_spec, world_ids
+
+    ids = world_ids(api)
+    api.post("/rest/inventory/v8/desktop-pools", json=instant_clone_spec(ids, pattern_naming_settings={
+        "naming_pattern": "od-{n}", "max_number_of_machines": 5, "min_number_of_machines": 1,
+        "number_of_spare_machines": 1, "provisioning_time": "ON_DEMAND"}))
+    advance(api, 400)
+    pool = next(p for p in api.get("/rest/inventory/v8/desktop-pools").json() if p["name"] == "IC-Win11")
+    assert len(machines_of(api, pool["id"])) == 1  # the minimum, which is also the one spare
+    group = next(g["id"] for g in api.get("/rest/external/v1/ad-users-or-groups?group_only=true").json()
+                 if g["login_name"] == "VDI-Users")
+    api.post("/rest/entitlements/v1/desktop-pools", json=[{"id": pool["id"], "ad_user_or_group_ids": [group]}])
+    assert logon(api, "EXAMPLE\\user001", pool).status_code == 201
+    advance(api, 120)
+    assert len(machines_of(api, pool["id"])) == 2  # one in use, one spare again
+    assert logon(api, "EXAMPLE\\user002", pool).status_code == 201
+    advance(api, 120)
+    assert sorted(m["state"] for m in machines_of(api, pool["id"])) == ["AVAILABLE", "CONNECTED", "CONNECTED"]

@@ -326,8 +326,9 @@ def add_machines_by_name(request: OperationRequest) -> list[dict[str, Any]]:
         if user_id:
             assignments[name] = user_id
         results.append(bulk_item(name, 200))
-    tx.update(KIND, pool["id"], pool)
-    provisioning.request_reconcile(tx, pool["id"], request.now)
+    if any(item["status_code"] == 200 for item in results):
+        tx.update(KIND, pool["id"], pool)
+        provisioning.request_reconcile(tx, pool["id"], request.now)
     return results
 
 

@@ -221,8 +221,9 @@ def assign_users(request: OperationRequest) -> list[dict[str, Any]]:
         else:
             machine["user_ids"] = [*assigned, user_id]
             results.append(bulk_item(user_id, 200))
-    request.tx.update(MACHINE, machine["id"], machine)
-    refresh_unentitled(request.tx, pool["id"])
+    if any(item["status_code"] == 200 for item in results):  # a request that changes nothing writes nothing
+        request.tx.update(MACHINE, machine["id"], machine)
+        refresh_unentitled(request.tx, pool["id"])
     return results
 
 
@@ -237,8 +238,9 @@ def unassign_users(request: OperationRequest) -> list[dict[str, Any]]:
         else:
             machine["user_ids"] = [u for u in machine["user_ids"] if u != user_id]
             results.append(bulk_item(user_id, 200))
-    request.tx.update(MACHINE, machine["id"], machine)
-    refresh_unentitled(request.tx, machine["desktop_pool_id"])
+    if any(item["status_code"] == 200 for item in results):
+        request.tx.update(MACHINE, machine["id"], machine)
+        refresh_unentitled(request.tx, machine["desktop_pool_id"])
     return results
 
 
@@ -272,8 +274,9 @@ def assign_aliases(request: OperationRequest) -> list[dict[str, Any]]:
             continue
         aliases[spec["ad_user_id"]] = {"ad_user_id": spec["ad_user_id"], "alias_name": spec["alias_name"]}
         results.append(bulk_item(spec["ad_user_id"], 200))
-    machine["aliases"] = list(aliases.values())
-    request.tx.update(MACHINE, machine["id"], machine)
+    if any(item["status_code"] == 200 for item in results):
+        machine["aliases"] = list(aliases.values())
+        request.tx.update(MACHINE, machine["id"], machine)
     return results
 
 
@@ -288,8 +291,9 @@ def unassign_aliases(request: OperationRequest) -> list[dict[str, Any]]:
                                      "The user has no alias on this machine."))
         else:
             results.append(bulk_item(user_id, 200))
-    machine["aliases"] = list(aliases.values())
-    request.tx.update(MACHINE, machine["id"], machine)
+    if any(item["status_code"] == 200 for item in results):
+        machine["aliases"] = list(aliases.values())
+        request.tx.update(MACHINE, machine["id"], machine)
     return results
 
 
