@@ -214,6 +214,9 @@ def _check_customization(tx: Transaction, pool: dict[str, Any]) -> None:
             raise refuse("invalid.reference", "Field 'customization_settings.ad_container_rdn' names no AD container.")
     elif kind == "CLONE_PREP":
         raise refuse("customization.invalid", "CLONE_PREP customization is for instant-clone pools only.")
+    if pool["source"] != "INSTANT_CLONE" and settings.get("ad_site_name"):
+        raise refuse("customization.invalid", "Field 'customization_settings.ad_site_name' applies to instant-clone "
+                                              "pools only.")
     elif kind == "SYS_PREP":
         _ref(tx, CUSTOMIZATION_SPEC, settings.get("sysprep_customization_spec_id"),
              "customization_settings.sysprep_customization_spec_id", "customization specification")
@@ -235,8 +238,45 @@ def _check_session_settings(pool: dict[str, Any]) -> None:
               "when refresh_os_disk_after_logoff is AT_SIZE")
 
 
+def _check_general(pool: dict[str, Any]) -> None:
+    """Rules between the pool's top-level settings."""
+    if pool.get("allow_multiple_user_assignments") and pool.get("automatic_user_assignment"):
+        raise refuse("user.assignment.invalid", "Field 'allow_multiple_user_assignments' needs "
+                                                "'automatic_user_assignment' false.")
+    if pool.get("allow_users_to_choose_machines") and pool.get("user_assignment") == "DEDICATED":
+        raise refuse("user.assignment.invalid", "Field 'allow_users_to_choose_machines' does not apply to "
+                                                "dedicated pools.")
+    if pool.get("category_folder_name") and not pool.get("shortcut_locations_v2"):
+        _need(None, "shortcut_locations_v2", "when category_folder_name is set")
+    if pool.get("cloud_assigned"):
+        raise refuse("cloud.invalid", "Field 'cloud_assigned' can be set only from a Horizon Cloud session.")
+    if pool.get("cloud_managed") and (not pool.get("enabled", True) or pool.get("session_type") != "DESKTOP"):
+        raise refuse("cloud.invalid", "Field 'cloud_managed' needs an enabled pool of session_type DESKTOP.")
+    display = pool.get("display_protocol_settings") or {}
+    renderer = display.get("renderer3d")
+    if renderer not in (None, "DISABLED"):
+        if display.get("allow_users_to_choose_protocol") or display.get("default_display_protocol") not in (
+                "PCOIP", "BLAST"):
+            raise refuse("display.invalid", "Field 'display_protocol_settings.renderer3d' needs "
+                                            "default_display_protocol PCOIP or BLAST and "
+                                            "allow_users_to_choose_protocol false.")
+        if renderer in ("AUTOMATIC", "SOFTWARE", "HARDWARE"):
+            _need(display.get("vram_size_mb"), "display_protocol_settings.vram_size_mb",
+                  f"when renderer3d is {renderer}")
+        if pool.get("source") == "INSTANT_CLONE" and renderer != "MANAGE_BY_VSPHERE_CLIENT":
+            raise refuse("display.invalid", "Instant-clone pools render 3D only as MANAGE_BY_VSPHERE_CLIENT.")
+    after_logoff = (pool.get("session_settings") or {}).get("delete_or_refresh_machine_after_logoff")
+    if after_logoff not in (None, "NEVER"):
+        if pool.get("user_assignment") != "FLOATING" or pool.get("naming_method") != "PATTERN":
+            raise refuse("session.settings.invalid", "Field 'session_settings.delete_or_refresh_machine_after_logoff'"
+                                                     " applies to floating automated pools named by pattern.")
+        if pool.get("source") == "INSTANT_CLONE" and after_logoff != "DELETE":
+            raise refuse("session.settings.invalid", "Instant-clone pools can only DELETE machines after logoff.")
+
+
 def check_pool(tx: Transaction, pool: dict[str, Any]) -> None:
     """Every rule of a desktop pool; raises at the first broken one."""
+    _check_general(pool)
     kind = pool["type"]
     if kind in ("AUTOMATED", "MANUAL"):
         _need(pool.get("user_assignment"), "user_assignment", "for automated and manual desktop pools")
@@ -248,9 +288,16 @@ def check_pool(tx: Transaction, pool: dict[str, Any]) -> None:
         datacenter = _check_placement(tx, pool)
         settings = pool["provisioning_settings"]
         if pool["source"] == "INSTANT_CLONE":
+            cluster = tx.get(HOST_OR_CLUSTER, settings["host_or_cluster_id"]) or {}
+            if not cluster.get("cluster"):
+                raise refuse("placement.inconsistent", "Field 'provisioning_settings.host_or_cluster_id' must be a "
+                                                       "cluster for instant-clone pools.")
             check_image(tx, settings, datacenter["id"], "provisioning_settings.")
             check_compute_profile(settings, "compute_profile_")
         else:
+            if settings.get("parent_vm_id") or settings.get("base_snapshot_id"):
+                raise refuse("image.source.invalid", "Fields 'provisioning_settings.parent_vm_id' and "
+                                                     "'base_snapshot_id' apply to instant-clone pools only.")
             template = _ref(tx, VM_TEMPLATE, settings.get("vm_template_id"), "provisioning_settings.vm_template_id",
                             "VM template")
             if template["datacenter_id"] != datacenter["id"]:
