@@ -89,3 +89,17 @@ def for_each(request: OperationRequest, kind: str, ids: list[str], *, view: str,
             except HorizonError as error:
                 results.append(bulk_item(id_, error.status, error.error_key, error.message))
     return results
+
+
+def find_resource(request: OperationRequest, kind: str, id_: str, *, view: str, privilege: str | None,
+                  not_found_key: str, what: str) -> dict[str, Any]:
+    """One resource the caller may see (`view` on its access group, else 404) and act on
+    (`privilege` on its access group, else 403)."""
+    doc = request.tx.get(kind, id_)
+    caller = request.caller
+    if doc is None or (caller is not None and not caller.has(view, doc.get("access_group_id"))):
+        raise NotFound(not_found_key, f"{what} with id {id_} not found.")
+    if privilege is not None and caller is not None and not caller.has(privilege, doc.get("access_group_id")):
+        raise HorizonError("common.forbidden", f"The caller lacks {privilege} on the {what.lower()}'s access group.",
+                           status=403)
+    return doc

@@ -18,7 +18,7 @@ from hzsim.errors import BadRequest, Conflict, Forbidden, NotFound
 from hzsim.inventory import manual_machines, provisioning, sessions
 from hzsim.inventory.pool_rules import check_pool, refuse
 from hzsim.operations import OperationRequest, Page, operation
-from hzsim.resources import bulk_item, for_each, get_document, list_documents
+from hzsim.resources import bulk_item, find_resource, for_each, get_document, list_documents
 from hzsim.store import Transaction
 from hzsim.world.active_directory import AD_DOMAIN, AD_USER, IC_DOMAIN_ACCOUNT
 from hzsim.world.vcenter import DEFAULT_APPLICATIONS, VM_FOLDER
@@ -159,13 +159,8 @@ def get_desktop_pool(request: OperationRequest) -> dict[str, Any]:
 
 def find_pool(request: OperationRequest, privilege: str) -> dict[str, Any]:
     """The pool of the path, visible to the caller, who must hold `privilege` on its access group."""
-    pool = request.tx.get(KIND, request.path["id"])
-    caller = request.caller
-    if pool is None or (caller is not None and not caller.has("POOL_VIEW", pool["access_group_id"])):
-        raise NotFound("inventory.desktop.pool.not.found", f"Desktop pool with id {request.path['id']} not found.")
-    if caller is not None and not caller.has(privilege, pool["access_group_id"]):
-        raise Forbidden("common.forbidden", f"The caller lacks {privilege} on the desktop pool's access group.")
-    return pool
+    return find_resource(request, KIND, request.path["id"], view="POOL_VIEW", privilege=privilege,
+                         not_found_key="inventory.desktop.pool.not.found", what="Desktop pool")
 
 
 @operation("checkDesktopPoolNameAvailability")

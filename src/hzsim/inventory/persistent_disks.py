@@ -12,10 +12,10 @@ import uuid
 from typing import Any
 
 from hzsim.engine.jobs import schedule
-from hzsim.errors import BadRequest, Forbidden, NotFound
+from hzsim.errors import BadRequest, NotFound
 from hzsim.inventory import provisioning
 from hzsim.operations import OperationRequest, Page, operation
-from hzsim.resources import for_each, get_document, list_documents
+from hzsim.resources import find_resource, for_each, get_document, list_documents
 from hzsim.store import Transaction
 from hzsim.world.vcenter import DATASTORE
 
@@ -72,13 +72,8 @@ def _disk(request: OperationRequest, disk_id: str) -> dict[str, Any]:
 
 
 def _machine(request: OperationRequest, privilege: str) -> dict[str, Any]:
-    machine = request.tx.get(MACHINE, request.path["id"])
-    caller = request.caller
-    if machine is None or (caller is not None and not caller.has("MACHINE_VIEW", machine["access_group_id"])):
-        raise NotFound("inventory.machine.not.found", f"Machine with id {request.path['id']} not found.")
-    if caller is not None and not caller.has(privilege, machine["access_group_id"]):
-        raise Forbidden("common.forbidden", f"The caller lacks {privilege} on the machine's access group.")
-    return machine
+    return find_resource(request, MACHINE, request.path["id"], view="MACHINE_VIEW", privilege=privilege,
+                         not_found_key="inventory.machine.not.found", what="Machine")
 
 
 @operation("detachPersistentDisk")
