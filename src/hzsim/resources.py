@@ -48,11 +48,13 @@ def get_document(request: OperationRequest, kind: str, not_found_key: str, what:
 
 
 def require(request: OperationRequest, kind: str, id_: str | None, field: str, what: str,
-            error_key: str) -> dict[str, Any]:
-    """A document a query parameter or body field refers to; 400 naming the field if it is unknown."""
+            error_key: str, vcenter_id: str | None = None) -> dict[str, Any]:
+    """A document a query parameter or body field refers to; 400 naming the field if it is unknown
+    (or, given `vcenter_id`, if it belongs to another vCenter)."""
     doc = request.tx.get(kind, id_) if id_ else None
-    if doc is None:
-        raise BadRequest(error_key, f"Invalid '{field}': no {what} with id {id_!r}.")
+    if doc is None or (vcenter_id is not None and doc.get("vcenter_id") != vcenter_id):
+        where = " in this vCenter" if vcenter_id is not None else ""
+        raise BadRequest(error_key, f"Invalid '{field}': no {what} with id {id_!r}{where}.")
     return doc
 
 

@@ -29,20 +29,13 @@ def datacenter_of(request: OperationRequest, vcenter: dict[str, Any], required: 
     id_ = request.query.get("datacenter_id")
     if id_ is None and not required:
         return None
-    datacenter = require(request, DATACENTER, id_, "datacenter_id", "datacenter", "external.datacenter.id.invalid")
-    if datacenter["vcenter_id"] != vcenter["id"]:
-        require(request, DATACENTER, None, "datacenter_id", "datacenter in this vCenter",
-                "external.datacenter.id.invalid")
-    return datacenter
+    return require(request, DATACENTER, id_, "datacenter_id", "datacenter", "external.datacenter.id.invalid",
+                   vcenter["id"])
 
 
 def host_or_cluster_of(request: OperationRequest, vcenter: dict[str, Any]) -> dict[str, Any]:
-    found = require(request, HOST_OR_CLUSTER, request.query.get("host_or_cluster_id"), "host_or_cluster_id",
-                    "host or cluster", "external.host.or.cluster.id.invalid")
-    if found["vcenter_id"] != vcenter["id"]:
-        require(request, HOST_OR_CLUSTER, None, "host_or_cluster_id", "host or cluster in this vCenter",
-                "external.host.or.cluster.id.invalid")
-    return found
+    return require(request, HOST_OR_CLUSTER, request.query.get("host_or_cluster_id"), "host_or_cluster_id",
+                   "host or cluster", "external.host.or.cluster.id.invalid", vcenter["id"])
 
 
 def _in(request: OperationRequest, kind: str, **where: Any) -> list[dict[str, Any]]:
@@ -140,9 +133,7 @@ def get_base_vm(request: OperationRequest) -> dict[str, Any]:
 def list_base_snapshots(request: OperationRequest) -> Page:
     vcenter = vcenter_of(request)
     vm = require(request, BASE_VM, request.query.get("base_vm_id"), "base_vm_id", "base VM",
-                 "external.base.vm.id.invalid")
-    if vm["vcenter_id"] != vcenter["id"]:
-        require(request, BASE_VM, None, "base_vm_id", "base VM in this vCenter", "external.base.vm.id.invalid")
+                 "external.base.vm.id.invalid", vcenter["id"])
     return Page(*request.tx.list(BASE_SNAPSHOT, request.list_query, where={"base_vm_id": vm["id"]}))
 
 
