@@ -10,11 +10,10 @@ from typing import Any
 
 from hzsim.engine.jobs import schedule
 from hzsim.entitlements.desktop_pools import refresh_unentitled
-from hzsim.errors import BadRequest, HorizonError, NotFound
+from hzsim.errors import BadRequest, HorizonError
 from hzsim.inventory import provisioning, sessions
 from hzsim.operations import OperationRequest, Page, operation
-from hzsim.resources import bulk_item, for_each
-from hzsim.world import faults
+from hzsim.resources import bulk_item, find_resource, for_each
 from hzsim.world.active_directory import AD_USER
 
 MACHINE, POOL = "machine", "desktop_pool"
@@ -25,12 +24,10 @@ def refuse(rule: str, message: str) -> BadRequest:
     return BadRequest(f"inventory.machine.{rule}", message)
 
 
-def _visible_machine(request: OperationRequest, machine_id: str) -> dict[str, Any]:
-    machine = request.tx.get(MACHINE, machine_id)
-    caller = request.caller
-    if machine is None or (caller is not None and not caller.has("MACHINE_VIEW", machine["access_group_id"])):
-        raise NotFound("inventory.machine.not.found", f"Machine with id {machine_id} not found.")
-    return machine
+def _machine(request: OperationRequest, privilege: str | None) -> dict[str, Any]:
+    """The machine of the path, visible to the caller, who must hold `privilege` on its access group."""
+    return find_resource(request, MACHINE, request.path["id"], view="MACHINE_VIEW", privilege=privilege,
+                         not_found_key="inventory.machine.not.found", what="Machine")
 
 
 def each_machine(request: OperationRequest, ids: list[str], privileges: tuple[str, ...],
@@ -83,18 +80,7 @@ def exit_maintenance(request: OperationRequest) -> list[dict[str, Any]]:
 def _power_cycle(request: OperationRequest, machine: dict[str, Any]) -> None:
     if machine["state"] in ("PROVISIONING", "CUSTOMIZING", "DELETING", "PROVISIONING_ERROR"):
         raise refuse("invalid.state", f"Machine {machine['name']} is {machine['state']}.")
-    message = faults.fire(request.tx, "power_operation_failure", machine["id"], machine["desktop_pool_id"],
-                          machine["vcenter_id"])
-    if message is not None:
-        raise faults.WorldFault("power_operation_failure", message)
-    session = _session_of(request, machine)
-    if session is not None:
-        sessions.end(request.tx, session, request.now, machine_state="IN_PROGRESS")
-    else:
-        machine["state"] = "IN_PROGRESS"
-        request.tx.update(MACHINE, machine["id"], machine)
-        schedule(request.tx, "machine.restarted", request.now + sessions.RESTART_TIME,
-                 {"machine_id": machine["id"]}, key=f"machine:{machine['id']}")
+    sessions.power_cycle(request.tx, machine, request.now)
 
 
 @operation("resetMachines")
@@ -181,7 +167,7 @@ def delete_machines(request: OperationRequest) -> list[dict[str, Any]]:
 
 @operation("deleteMachine", empty_body=True)
 def delete_machine(request: OperationRequest) -> None:
-    machine = _visible_machine(request, request.path["id"])
+    machine = _machine(request, None)
     caller = request.caller
     if caller is not None and not (caller.has("MACHINE_MANAGEMENT", machine["access_group_id"])
                                    or caller.has("POOL_MANAGEMENT", machine["access_group_id"])):
@@ -193,10 +179,7 @@ def delete_machine(request: OperationRequest) -> None:
 # -- users ----------------------------------------------------------------------------------
 
 def _machine_for_users(request: OperationRequest) -> tuple[dict[str, Any], dict[str, Any]]:
-    machine = _visible_machine(request, request.path["id"])
-    if request.caller is not None and not request.caller.has("MACHINE_USER_MANAGEMENT", machine["access_group_id"]):
-        raise HorizonError("common.forbidden", "The caller lacks MACHINE_USER_MANAGEMENT on the machine's access "
-                                               "group.", status=403)
+    machine = _machine(request, "MACHINE_USER_MANAGEMENT")
     pool = request.tx.get(POOL, machine["desktop_pool_id"]) or {}
     if pool.get("user_assignment") != "DEDICATED":
         raise refuse("floating.assignment", "Users can be assigned only to machines of dedicated desktop pools.")
@@ -253,18 +236,10 @@ def check_machine_prefix(request: OperationRequest) -> dict[str, Any]:
 
 # -- aliases --------------------------------------------------------------------------------
 
-def _machine_for_aliases(request: OperationRequest) -> dict[str, Any]:
-    machine = _visible_machine(request, request.path["id"])
-    if request.caller is not None and not request.caller.has("MACHINE_USER_MANAGEMENT", machine["access_group_id"]):
-        raise HorizonError("common.forbidden", "The caller lacks MACHINE_USER_MANAGEMENT on the machine's access "
-                                               "group.", status=403)
-    return machine
-
-
 @operation("assignMachineAliases")
 def assign_aliases(request: OperationRequest) -> list[dict[str, Any]]:
     """Name the machine for a user (an existing alias of the user is replaced)."""
-    machine = _machine_for_aliases(request)
+    machine = _machine(request, "MACHINE_USER_MANAGEMENT")
     aliases = {a["ad_user_id"]: a for a in machine.get("aliases", [])}
     results = []
     for spec in request.body:
@@ -282,7 +257,7 @@ def assign_aliases(request: OperationRequest) -> list[dict[str, Any]]:
 
 @operation("unassignMachineAliases")
 def unassign_aliases(request: OperationRequest) -> list[dict[str, Any]]:
-    machine = _machine_for_aliases(request)
+    machine = _machine(request, "MACHINE_USER_MANAGEMENT")
     aliases = {a["ad_user_id"]: a for a in machine.get("aliases", [])}
     results = []
     for user_id in request.body:

@@ -213,14 +213,29 @@ def log_off_sessions(request: OperationRequest) -> list[dict[str, Any]]:
     return _log_off(request, request.body)
 
 
-def _power_cycle(request: OperationRequest, session: dict[str, Any]) -> None:
-    """Reset or restart the session's machine: a power operation, which an injected fault can fail."""
-    machine = request.tx.get(MACHINE, session["machine_id"]) or {}
-    message = faults.fire(request.tx, "power_operation_failure", machine.get("id"), machine.get("desktop_pool_id"),
-                          machine.get("vcenter_id"))
+def power_cycle(tx: Transaction, machine: dict[str, Any], now: int) -> None:
+    """Reset or restart a machine: a power operation, which an injected fault can fail. Its session
+    ends; the machine is back a minute later."""
+    message = faults.fire(tx, "power_operation_failure", machine["id"], machine["desktop_pool_id"],
+                          machine["vcenter_id"])
     if message is not None:
         raise faults.WorldFault("power_operation_failure", message)
-    end(request.tx, session, request.now, machine_state="IN_PROGRESS")
+    session = next(iter(tx.list(KIND, where={"machine_id": machine["id"]})[0]), None)
+    if session is not None:
+        end(tx, session, now, machine_state="IN_PROGRESS")
+        return
+    machine["state"] = "IN_PROGRESS"
+    tx.update(MACHINE, machine["id"], machine)
+    schedule(tx, "machine.restarted", now + RESTART_TIME, {"machine_id": machine["id"]}, key=f"machine:{machine['id']}")
+
+
+def _power_cycle(request: OperationRequest, session: dict[str, Any]) -> None:
+    """Reset or restart the session's machine."""
+    machine = request.tx.get(MACHINE, session["machine_id"])
+    if machine is None:
+        end(request.tx, session, request.now)
+        return
+    power_cycle(request.tx, machine, request.now)
 
 
 @operation("resetSessions")
