@@ -194,6 +194,13 @@ def delete_desktop_pool(request: OperationRequest) -> None:
 
 # -- bulk switches ------------------------------------------------------------------------
 
+def _clear_provisioning_error(pool: dict[str, Any]) -> None:
+    """Switching provisioning back on clears the last error (and provisioning retries)."""
+    status = pool.setdefault("provisioning_status_data", {})
+    status.pop("last_provisioning_error", None)
+    status.pop("last_provisioning_error_time", None)
+
+
 def _bulk(request: OperationRequest, privilege: str, change: dict[str, Any], automated_only: bool = False) -> list:
     def act(pool: dict[str, Any]) -> None:
         if automated_only and pool["type"] != "AUTOMATED":
@@ -201,9 +208,7 @@ def _bulk(request: OperationRequest, privilege: str, change: dict[str, Any], aut
                                                                       "only.")
         pool.update(change)
         if change.get("enable_provisioning"):
-            status = pool.setdefault("provisioning_status_data", {})
-            status.pop("last_provisioning_error", None)
-            status.pop("last_provisioning_error_time", None)
+            _clear_provisioning_error(pool)
         request.tx.update(KIND, pool["id"], pool)
         if change.get("enable_provisioning"):
             provisioning.request_reconcile(request.tx, pool["id"], request.now)
@@ -280,11 +285,8 @@ def update_desktop_pool(request: OperationRequest) -> None:
         else:
             updated[field] = value
     check_pool(tx, updated)
-    status = updated.setdefault("provisioning_status_data", {})
     if updated.get("enable_provisioning") and not pool.get("enable_provisioning"):
-        # Switching provisioning back on clears the last error (and retries).
-        status.pop("last_provisioning_error", None)
-        status.pop("last_provisioning_error_time", None)
+        _clear_provisioning_error(updated)
     updated["updated_at"] = request.now
     tx.update(KIND, pool["id"], updated)
     if updated["access_group_id"] != pool["access_group_id"]:

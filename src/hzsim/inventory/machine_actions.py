@@ -11,7 +11,7 @@ from typing import Any
 from hzsim.engine.jobs import schedule
 from hzsim.entitlements.desktop_pools import refresh_unentitled
 from hzsim.errors import BadRequest, HorizonError
-from hzsim.inventory import provisioning, sessions
+from hzsim.inventory import persistent_disks, provisioning, sessions
 from hzsim.operations import OperationRequest, Page, operation
 from hzsim.resources import bulk_item, find_resource, for_each
 from hzsim.world.active_directory import AD_USER
@@ -151,8 +151,7 @@ def _delete(request: OperationRequest, machine: dict[str, Any], options: dict[st
         if disk is None:
             continue
         if options.get("archive_persistent_disk"):
-            disk.update({"machine_id": None, "machine_name": None, "status": "UNATTACHED", "usage": "UNATTACHED"})
-            request.tx.update("persistent_disk", disk_id, disk)
+            persistent_disks.unattach(request.tx, disk)
         else:
             request.tx.delete("persistent_disk", disk_id)
     provisioning.start_machine_delete(request.tx, request.tx.get(MACHINE, machine["id"]), request.now)

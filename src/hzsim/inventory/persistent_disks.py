@@ -43,6 +43,12 @@ def create_primary(tx: Transaction, pool: dict[str, Any], machine: dict[str, Any
     data["persistent_disk_ids"] = [*data.get("persistent_disk_ids", []), disk_id]
 
 
+def unattach(tx: Transaction, disk: dict[str, Any]) -> None:
+    """The disk is kept, attached to no machine."""
+    disk.update({"machine_id": None, "machine_name": None, "status": "UNATTACHED", "usage": "UNATTACHED"})
+    tx.update(KIND, disk["id"], disk)
+
+
 def _attach(tx: Transaction, disk: dict[str, Any], machine: dict[str, Any], usage: str, now: int) -> None:
     pool = tx.get(POOL, machine["desktop_pool_id"]) or {}
     disk.update({"machine_id": machine["id"], "machine_name": machine["name"], "status": "IN_USE", "usage": usage,
@@ -84,8 +90,7 @@ def detach_disk(request: OperationRequest) -> None:
         raise refuse("not.attached", "The persistent disk is not attached to this machine.")
     if request.tx.count("session", where={"machine_id": machine["id"]}):
         raise refuse("machine.in.use", "The machine has a session; log it off first.")
-    disk.update({"machine_id": None, "machine_name": None, "status": "UNATTACHED", "usage": "UNATTACHED"})
-    request.tx.update(KIND, disk["id"], disk)
+    unattach(request.tx, disk)
     data = machine["managed_machine_data"]
     data["persistent_disk_ids"] = [d for d in data.get("persistent_disk_ids", []) if d != disk["id"]]
     request.tx.update(MACHINE, machine["id"], machine)
