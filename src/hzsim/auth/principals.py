@@ -16,6 +16,7 @@ from hzsim.auth import roles
 from hzsim.errors import Unauthorized
 from hzsim.ids import stable_id
 from hzsim.store import Transaction
+from hzsim.world.active_directory import expand_groups
 
 ROOT_ACCESS_GROUP = "Root"
 ROOT_ACCESS_GROUP_ID = stable_id("local_access_group", ROOT_ACCESS_GROUP)
@@ -56,18 +57,6 @@ def find_user(tx: Transaction, domain: str, username: str) -> dict[str, Any] | N
     return None
 
 
-def _memberships(tx: Transaction, user: dict[str, Any]) -> set[str]:
-    found = {user["id"]}
-    pending = list(user.get("group_ids", []))
-    while pending:
-        group_id = pending.pop()
-        if group_id not in found:
-            found.add(group_id)
-            group = tx.get("ad_user", group_id)
-            pending.extend(group.get("group_ids", []) if group else [])
-    return found
-
-
 def _descendants(groups: list[dict[str, Any]], group_id: str) -> set[str]:
     found = {group_id}
     changed = True
@@ -81,7 +70,7 @@ def _descendants(groups: list[dict[str, Any]], group_id: str) -> set[str]:
 
 
 def privileges_of(tx: Transaction, user: dict[str, Any]) -> dict[str, frozenset[str]]:
-    principals = _memberships(tx, user)
+    principals = expand_groups(tx, user)
     role_privileges = {role["id"]: roles.effective(role.get("privileges", [])) for role in tx.list("role")[0]}
     access_groups = tx.list("local_access_group")[0]
     held: dict[str, set[str]] = {}

@@ -163,7 +163,7 @@ def _create_principal(tx: Transaction, spec: dict[str, Any], admin: dict[str, An
     domain = next(d for d in spec["domains"]
                   if admin["domain"].lower() in (d["dns_name"].lower(), d["netbios_name"].lower()))
     builder = DomainBuilder(tx, domain)
-    existing = [u for u in tx.list(AD_USER, where={"dns_domain": builder.dns})[0]]
+    existing = tx.list(AD_USER, where={"dns_domain": builder.dns})[0]
     builder.next_rid = max((int(u["id"].rsplit("-", 1)[1]) for u in existing), default=builder.next_rid - 1) + 1
     if admin["username"].lower() == "administrator":
         builder.next_rid = BUILT_IN_ADMINISTRATOR_RID  # as in every AD domain, so its SID never moves
