@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
+from hzsim.store.tables import documents, jobs
 from tests.helpers import HorizonClient
 
 
@@ -54,3 +57,13 @@ def provisioned_pool(api: HorizonClient, machines: int, pattern: str, entitled_g
     entitled = api.post("/rest/entitlements/v1/desktop-pools", json=[{"id": pool["id"], "ad_user_or_group_ids": [group]}])
     assert entitled.json() == [{"id": pool["id"], "status_code": 200}]
     return pool
+
+
+def dump(api: HorizonClient) -> list:
+    sim = api.client.app.sim
+    with sim.store.transaction(write=False) as tx:
+        docs = tx.connection.execute(select(documents.c.kind, documents.c.id, documents.c.version, documents.c.doc)
+                                     .order_by(documents.c.kind, documents.c.id)).all()
+        queued = tx.connection.execute(select(jobs.c.kind, jobs.c.due_at, jobs.c.key, jobs.c.payload)
+                                       .order_by(jobs.c.id)).all()
+    return [tuple(row) for row in docs] + [tuple(row) for row in queued]

@@ -4,29 +4,9 @@ status and error key, and the whole store (every document and job) is unchanged 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
-
-from hzsim.store.tables import documents, jobs
 from tests.auth.test_privileges import grant
 from tests.helpers import HorizonClient, assert_error_body
-from tests.inventory.pools import instant_clone_spec, provisioned_pool, world_ids
-
-
-def dump(api: HorizonClient) -> list:
-    sim = api.client.app.sim
-    with sim.store.transaction(write=False) as tx:
-        docs = tx.connection.execute(select(documents.c.kind, documents.c.id, documents.c.version, documents.c.doc)
-                                     .order_by(documents.c.kind, documents.c.id)).all()
-        queued = tx.connection.execute(select(jobs.c.kind, jobs.c.due_at, jobs.c.key, jobs.c.payload)
-                                       .order_by(jobs.c.id)).all()
-    return [tuple(row) for row in docs] + [tuple(row) for row in queued]
-
-
-@pytest.fixture
-def world(api: HorizonClient) -> dict:
-    pool = provisioned_pool(api, 2, "bad-{n}")
-    machine = api.get("/rest/inventory/v5/machines").json()[0]
-    return {"pool": pool["id"], "machine": machine["id"], "ids": world_ids(api)}
+from tests.inventory.pools import dump, instant_clone_spec
 
 
 def spec_with(ids: dict, **changes) -> dict:

@@ -12,7 +12,7 @@ from hzsim.contract import load_contract
 from hzsim.operations import load_handlers
 from tests.auth.test_privileges import grant
 from tests.helpers import HorizonClient, assert_error_body
-from tests.inventory.test_bad_input import dump, world  # noqa: F401  (the fixture)
+from tests.inventory.pools import dump
 
 CONTRACT = load_contract()
 FAMILY = re.compile(r"^/inventory/v\d+/(desktop-pools|machines|sessions|global-sessions|persistent-disks)")
