@@ -141,10 +141,24 @@ def test_delete_pool_deletes_its_machines_over_time(api: HorizonClient, ids: dic
     ({"session_settings": {"delete_or_refresh_machine_after_logoff": "REFRESH"}}, "session.settings.invalid",
      "DELETE"),
     ({"vcenter_id": "nope"}, "invalid.reference", "vcenter_id"),
+    ({"provisioning_settings": {"compute_profile_num_cores_per_socket": 2, "compute_profile_num_cpus": 3,
+                                "compute_profile_ram_mb": 4096}}, "compute.profile.invalid", "num_cpus"),
+    ({"naming_method": "SPECIFIED", "specific_naming_settings": {"specified_names": [{"name": "123"}]}},
+     "specified.names.invalid", "123"),
+    ({"nics": [{"network_interface_card_id": "not-a-nic"}]}, "nics.invalid", "nics[0].network_interface_card_id"),
+    ({"nics": "NIC-WITH-LABEL", "network_label_name": "No Such Network"}, "nics.invalid",
+     "network_label_assignment_specs[0].network_label_name"),
+    ({"nics": "NIC-WITH-LABEL", "network_label_name": "VM Network", "max_label_type": "LIMITED"}, "field.required",
+     "max_label"),
 ])
 def test_broken_rules_are_400_and_change_nothing(api: HorizonClient, ids: dict[str, str], change: dict, key: str,
                                                  field: str) -> None:
     spec = instant_clone_spec(ids)
+    if change.get("nics") == "NIC-WITH-LABEL":
+        change = dict(change)
+        label = {k: change.pop(k) for k in ("network_label_name", "max_label_type") if k in change}
+        change["nics"] = [{"network_interface_card_id": image_nics(api, ids)[0]["id"],
+                           "network_label_assignment_specs": [{"max_label_type": "UNLIMITED", **label}]}]
     for section, values in change.items():
         if isinstance(values, dict) and isinstance(spec.get(section), dict):
             spec[section] = {**spec[section], **values}
@@ -159,6 +173,30 @@ def test_broken_rules_are_400_and_change_nothing(api: HorizonClient, ids: dict[s
     body = assert_error_body(api.post(POOLS, json=spec), 400, f"inventory.desktop.pool.{key}")
     assert field in body["error_message"]
     assert api.get(POOLS).json() == before
+
+
+def image_nics(api: HorizonClient, ids: dict[str, str]) -> list[dict]:
+    response = api.get(f"/rest/external/v2/network-interface-cards?vcenter_id={ids['vc']}&base_vm_id={ids['vm']}"
+                       f"&base_snapshot_id={ids['snapshot']}")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_nics_name_adapters_of_the_image_and_labels_of_the_cluster(api: HorizonClient, ids: dict[str, str]) -> None:
+    cards = image_nics(api, ids)
+    assert cards and cards[0]["name"] == "Network adapter 1" and cards[0]["network_type"] == "NETWORK"
+    assert image_nics(api, ids) == cards  # stable ids
+    label = api.get(f"/rest/external/v1/network-labels?vcenter_id={ids['vc']}&host_or_cluster_id="
+                    f"{ids['cluster']}").json()[0]["name"]
+    nics = [{"network_interface_card_id": cards[0]["id"], "network_label_assignment_specs": [
+        {"network_label_name": label, "max_label_type": "LIMITED", "max_label": 3}]}]
+    assert api.post(POOLS, json=instant_clone_spec(ids, nics=nics)).status_code == 201
+    pool = pool_named(api, "IC-Win11")
+    assert pool["nics"][0]["network_interface_card_name"] == "Network adapter 1"
+    assert pool["nics"][0]["network_label_assignment_specs"][0]["network_label_name"] == label
+    unrelated = api.get(f"/rest/external/v1/network-interface-cards?vcenter_id={ids['vc']}&base_vm_id={ids['vm']}"
+                        f"&base_snapshot_id=snapshot-999")
+    assert_error_body(unrelated, 400, "external.base.snapshot.id.invalid")
 
 
 def test_update_grows_the_pool_and_keeps_what_it_cannot_change(api: HorizonClient, ids: dict[str, str]) -> None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from hzsim.errors import NotFound
+from hzsim.errors import BadRequest, NotFound
 from hzsim.operations import OperationRequest, Page, operation
 from hzsim.resources import page_of, require
 from hzsim.world import faults
 from hzsim.world.vcenter import (BASE_SNAPSHOT, BASE_VM, CUSTOMIZATION_SPEC, DATACENTER, DATASTORE, HOST_OR_CLUSTER,
-                                 NETWORK_LABEL, RESOURCE_POOL, VCENTER, VIRTUAL_MACHINE, VM_FOLDER, VM_TEMPLATE)
+                                 NETWORK_LABEL, RESOURCE_POOL, VCENTER, VIRTUAL_MACHINE, VM_FOLDER, VM_TEMPLATE,
+                                 network_interface_cards)
 
 
 
@@ -91,6 +92,24 @@ def list_datastores(request: OperationRequest) -> Page:
 def list_network_labels(request: OperationRequest) -> Page:
     cluster = host_or_cluster_of(request, vcenter_of(request))
     return page_of(_in(request, NETWORK_LABEL, host_or_cluster_id=cluster["id"]))
+
+
+@operation("listNetworkInterfaceCards", "listNetworkInterfaceCardsV2")
+def list_network_interface_cards(request: OperationRequest) -> list[dict[str, Any]]:
+    """The adapters of a base VM (with one of its snapshots) or of a template."""
+    vcenter, query = vcenter_of(request), request.query
+    if query.get("vm_template_id") and not query.get("base_vm_id"):
+        source = require(request, VM_TEMPLATE, query["vm_template_id"], "vm_template_id", "VM template",
+                         "external.vm.template.id.invalid", vcenter["id"])
+    else:
+        source = require(request, BASE_VM, query.get("base_vm_id"), "base_vm_id", "base VM",
+                         "external.base.vm.id.invalid", vcenter["id"])
+        snapshot = require(request, BASE_SNAPSHOT, query.get("base_snapshot_id"), "base_snapshot_id",
+                           "base snapshot", "external.base.snapshot.id.invalid", vcenter["id"])
+        if snapshot["base_vm_id"] != source["id"]:
+            raise BadRequest("external.base.snapshot.id.invalid",
+                             "Parameter 'base_snapshot_id' is not a snapshot of 'base_vm_id'.")
+    return network_interface_cards(source)
 
 
 @operation("listVMTemplates", "listVMTemplatesV2")

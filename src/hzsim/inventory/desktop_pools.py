@@ -16,7 +16,7 @@ from typing import Any
 from hzsim.auth.principals import ROOT_ACCESS_GROUP_ID, Caller
 from hzsim.errors import BadRequest, Conflict, Forbidden, NotFound
 from hzsim.inventory import manual_machines, provisioning, sessions
-from hzsim.inventory.pool_rules import NETBIOS_NAME_LIMIT, check_pool, refuse
+from hzsim.inventory.pool_rules import NAME_PROBLEMS, check_pool, refuse, specified_name_statuses
 from hzsim.operations import OperationRequest, Page, operation
 from hzsim.resources import bulk_item, find_resource, for_each, get_document, list_documents
 from hzsim.store import Transaction
@@ -310,7 +310,7 @@ def add_machines_by_name(request: OperationRequest) -> list[dict[str, Any]]:
     results = []
     for entry in request.body:
         name, user_id = entry["name"], entry.get("user_id")
-        problems = [_NAME_PROBLEMS[status] for status in specified_name_statuses(name, names)]
+        problems = [NAME_PROBLEMS[status] for status in specified_name_statuses(name, names)]
         if user_id is not None and pool.get("user_assignment") != "DEDICATED":
             problems.append("users can be assigned to specified names only in dedicated pools")
         elif user_id is not None and tx.get(AD_USER, user_id) is None:
@@ -327,23 +327,6 @@ def add_machines_by_name(request: OperationRequest) -> list[dict[str, Any]]:
         tx.update(KIND, pool["id"], pool)
         provisioning.request_reconcile(tx, pool["id"], request.now)
     return results
-
-
-_NAME_PROBLEMS = {"VM_NAME_TOO_LONG": f"longer than {NETBIOS_NAME_LIMIT} characters",
-                  "INVALID_VM_NAME": "not a valid machine name (letters, digits and hyphens, with a letter)",
-                  "DUPLICATE_VM_NAME": "already used"}
-
-
-def specified_name_statuses(name: str, taken: list[str]) -> list[str]:
-    """What is wrong with a specified machine name, as validate-specified-names reports it."""
-    statuses = []
-    if len(name) > NETBIOS_NAME_LIMIT:
-        statuses.append("VM_NAME_TOO_LONG")
-    if not name or not all(c.isalnum() or c == "-" for c in name) or not any(c.isalpha() for c in name):
-        statuses.append("INVALID_VM_NAME")
-    if name.lower() in {n.lower() for n in taken}:
-        statuses.append("DUPLICATE_VM_NAME")
-    return statuses
 
 
 @operation("validateSpecifiedNames")

@@ -14,7 +14,8 @@ from hzsim.errors import BadRequest
 from hzsim.store import Transaction
 from hzsim.world.active_directory import AD_CONTAINER, IC_DOMAIN_ACCOUNT
 from hzsim.world.vcenter import (BASE_SNAPSHOT, BASE_VM, CUSTOMIZATION_SPEC, DATACENTER, DATASTORE, HOST_OR_CLUSTER,
-                                 IM_STREAM, IM_TAG, RESOURCE_POOL, VCENTER, VM_FOLDER, VM_TEMPLATE)
+                                 IM_STREAM, IM_TAG, NETWORK_LABEL, RESOURCE_POOL, VCENTER, VM_FOLDER,
+                                 VM_TEMPLATE, network_interface_cards)
 
 NETBIOS_NAME_LIMIT = 15
 _PATTERN_TOKEN = re.compile(r"\{n(?::fixed=(\d+))?\}")
@@ -68,6 +69,23 @@ def check_naming_pattern(pattern: str, max_machines: int) -> None:
                      "Use a shorter pattern or place '{n}' explicitly.")
 
 
+NAME_PROBLEMS = {"VM_NAME_TOO_LONG": f"longer than {NETBIOS_NAME_LIMIT} characters",
+                  "INVALID_VM_NAME": "not a valid machine name (letters, digits and hyphens, with a letter)",
+                  "DUPLICATE_VM_NAME": "already used"}
+
+
+def specified_name_statuses(name: str, taken: list[str]) -> list[str]:
+    """What is wrong with a specified machine name, as validate-specified-names reports it."""
+    statuses = []
+    if len(name) > NETBIOS_NAME_LIMIT:
+        statuses.append("VM_NAME_TOO_LONG")
+    if not name or not all(c.isalnum() or c == "-" for c in name) or not any(c.isalpha() for c in name):
+        statuses.append("INVALID_VM_NAME")
+    if name.lower() in {n.lower() for n in taken}:
+        statuses.append("DUPLICATE_VM_NAME")
+    return statuses
+
+
 def _check_naming(pool: dict[str, Any]) -> None:
     method = pool.get("naming_method")
     _need(method, "naming_method", "for automated desktop pools")
@@ -93,9 +111,10 @@ def _check_naming(pool: dict[str, Any]) -> None:
             raise refuse("specified.names.invalid", f"Field 'specific_naming_settings.specified_names' repeats "
                                                     f"{', '.join(duplicates)}.")
         for name in names:
-            if not _COMPUTER_NAME.match(name) or len(name) > NETBIOS_NAME_LIMIT:
-                raise refuse("specified.names.invalid", f"Specified name {name!r} must be 1 to 15 letters, digits "
-                                                        "and hyphens.")
+            problems = specified_name_statuses(name, [])
+            if problems:
+                raise refuse("specified.names.invalid", f"Specified name {name!r} is "
+                                                        f"{NAME_PROBLEMS[problems[0]]}.")
         if settings["num_unassigned_machines_kept_powered_on"] > len(names):
             raise refuse("sizing.invalid", "Field 'specific_naming_settings.num_unassigned_machines_kept_powered_on' "
                                            "must not exceed the number of specified names.")
@@ -195,6 +214,38 @@ def check_compute_profile(settings: dict[str, Any], prefix: str) -> None:
                                                 f"'{prefix}num_cores_per_socket'.")
     if ram < 1024:
         raise refuse("compute.profile.invalid", f"Field '{prefix}ram_mb' must be at least 1024.")
+
+
+def _check_nics(tx: Transaction, pool: dict[str, Any]) -> None:
+    """Network adapter settings name adapters of the pool's image and network labels of its cluster
+    (the adapter's name is filled in for the pool's views)."""
+    nics = pool.get("nics") or []
+    if not nics:
+        return
+    if pool.get("source") != "INSTANT_CLONE":
+        raise refuse("nics.invalid", "Field 'nics' applies to instant-clone pools only.")
+    settings = pool["provisioning_settings"]
+    vm = tx.get(BASE_VM, settings.get("parent_vm_id") or "")
+    cards = {card["id"]: card["name"] for card in network_interface_cards(vm)} if vm else {}
+    labels = {label["name"] for label in tx.list(NETWORK_LABEL, where={
+        "host_or_cluster_id": settings["host_or_cluster_id"]})[0]}
+    seen: set[str] = set()
+    for index, nic in enumerate(nics):
+        field = f"nics[{index}]"
+        if nic["network_interface_card_id"] not in cards:
+            raise refuse("nics.invalid", f"Field '{field}.network_interface_card_id' names no network adapter of "
+                                         "the pool's image.")
+        if nic["network_interface_card_id"] in seen:
+            raise refuse("nics.invalid", f"Field '{field}.network_interface_card_id' repeats an adapter.")
+        seen.add(nic["network_interface_card_id"])
+        nic["network_interface_card_name"] = cards[nic["network_interface_card_id"]]
+        for spec_index, spec in enumerate(nic.get("network_label_assignment_specs") or []):
+            spec_field = f"{field}.network_label_assignment_specs[{spec_index}]"
+            if spec["network_label_name"] not in labels:
+                raise refuse("nics.invalid", f"Field '{spec_field}.network_label_name' names no network label of "
+                                             "the pool's cluster.")
+            if spec["max_label_type"] == "LIMITED":
+                _need(spec.get("max_label"), f"{spec_field}.max_label", "when max_label_type is LIMITED")
 
 
 def _check_customization(tx: Transaction, pool: dict[str, Any]) -> None:
@@ -305,6 +356,7 @@ def check_pool(tx: Transaction, pool: dict[str, Any]) -> None:
                                                        "datacenter.")
         _check_naming(pool)
         _check_customization(tx, pool)
+        _check_nics(tx, pool)
     elif kind == "MANUAL":
         if pool["source"] not in ("VIRTUAL_CENTER", "UNMANAGED"):
             raise refuse("source.invalid", "Field 'source' must be VIRTUAL_CENTER or UNMANAGED for manual pools.")

@@ -37,6 +37,17 @@ OS_DISPLAY_NAMES = {
 }
 
 
+def network_interface_cards(vm: dict[str, Any]) -> list[dict[str, Any]]:
+    """The network adapters of a base VM or template (its snapshots share them), derived from its id."""
+    cards = []
+    for index in range(vm.get("num_nics", 1)):
+        card_id = stable_id("nic", vm["vcenter_id"], vm["id"], str(index))
+        mac = "00:50:56:" + ":".join(card_id.replace("-", "")[i:i + 2] for i in (0, 2, 4))
+        cards.append({"id": card_id, "name": f"Network adapter {index + 1}", "mac_address": mac,
+                      "network_type": "NETWORK"})
+    return cards
+
+
 def moid(tx: Transaction, prefix: str) -> str:
     """The next managed-object id of a kind: `vm-123`, `domain-c7`, ..."""
     return f"{prefix}-{tx.next_sequence('moid:' + prefix, 1)}"
