@@ -78,6 +78,7 @@ def load_handlers() -> dict[str, Handler]:
     import hzsim.entitlements.desktop_pools  # noqa: F401
     import hzsim.external.active_directory  # noqa: F401
     import hzsim.external.vcenter_objects  # noqa: F401
+    import hzsim.images  # noqa: F401
     import hzsim.inventory  # noqa: F401
     import hzsim.monitor.pods  # noqa: F401
     import hzsim.monitor.virtual_centers  # noqa: F401

@@ -45,11 +45,11 @@ def pool_machines(tx: Transaction, pool_id: str) -> list[dict[str, Any]]:
     return tx.list(MACHINE, where={"desktop_pool_id": pool_id})[0]
 
 
-def _in_flight(tx: Transaction, vcenter_id: str) -> int:
+def in_flight(tx: Transaction, vcenter_id: str) -> int:
     return sum(tx.count(MACHINE, where={"vcenter_id": vcenter_id, "state": state}) for state in IN_FLIGHT)
 
 
-def _limit(tx: Transaction, pool: dict[str, Any]) -> int:
+def vcenter_limit(tx: Transaction, pool: dict[str, Any]) -> int:
     limits = (tx.get(VCENTER, pool["vcenter_id"]) or {}).get("limits", {})
     if pool["source"] == "INSTANT_CLONE":
         return limits.get("instant_clone_engine_provisioning_limit", 20)
@@ -169,7 +169,7 @@ def reconcile(ctx: JobContext, payload: dict[str, Any]) -> None:
     missing = desired_size(tx, pool) - len(taken)
     if missing <= 0:
         return
-    room = _limit(tx, pool) - _in_flight(tx, pool["vcenter_id"])
+    room = vcenter_limit(tx, pool) - in_flight(tx, pool["vcenter_id"])
     if room <= 0:
         return
     image = current_image(tx, pool)
@@ -198,7 +198,7 @@ def _fail(tx: Transaction, machine: dict[str, Any], state: str, message: str, no
     tx.update(POOL, pool["id"], pool)
 
 
-def _wake_vcenter(tx: Transaction, vcenter_id: str, now: int) -> None:
+def wake_vcenter(tx: Transaction, vcenter_id: str, now: int) -> None:
     """A clone slot freed: every automated pool of the vCenter may start its next machines."""
     for pool in tx.list(POOL, where={"vcenter_id": vcenter_id, "type": "AUTOMATED"})[0]:
         request_reconcile(tx, pool["id"], now)
@@ -214,7 +214,7 @@ def machine_cloned(ctx: JobContext, payload: dict[str, Any]) -> None:
     message = faults.fire(tx, "clone_failure", machine["id"], pool_id, vcenter_id)
     if message is not None:
         _fail(tx, machine, "PROVISIONING_ERROR", message, ctx.now)
-        _wake_vcenter(tx, vcenter_id, ctx.now)
+        wake_vcenter(tx, vcenter_id, ctx.now)
         return
     machine["state"] = "CUSTOMIZING"
     data = machine["managed_machine_data"]
@@ -245,7 +245,7 @@ def machine_customized(ctx: JobContext, payload: dict[str, Any]) -> None:
                         "pairing_state": "PAIRED_AND_SECURED",
                         "agent_id": f"agent/{machine['id']}", "configured_by_connection_server": ["cs01.example.com"]})
         tx.update(MACHINE, machine["id"], machine)
-    _wake_vcenter(tx, machine["vcenter_id"], ctx.now)
+    wake_vcenter(tx, machine["vcenter_id"], ctx.now)
 
 
 # -- deletion -----------------------------------------------------------------------------

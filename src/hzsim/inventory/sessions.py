@@ -124,6 +124,9 @@ def end(tx: Transaction, session: dict[str, Any], now: int, *, machine_state: st
     if machine is None:
         return
     machine.pop("session_id", None)
+    if (machine.get("managed_machine_data") or {}).get("operation") == "PUSH_IMAGE":
+        # a machine waiting for its user before its new image (images.rollout)
+        schedule(tx, "image.machine.free", now, {"pool_id": machine["desktop_pool_id"], "machine_id": machine["id"]})
     pool = tx.get(POOL, machine["desktop_pool_id"]) or {}
     after = (pool.get("session_settings") or {}).get("delete_or_refresh_machine_after_logoff")
     if pool.get("user_assignment") == "FLOATING" and after == "DELETE" and machine_state == "AVAILABLE":
