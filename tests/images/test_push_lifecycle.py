@@ -76,3 +76,69 @@ def test_push_image_schedules_publishes_triggers_rolls_out_and_ends(api: Horizon
     advance(api, 120)
     assert pool_status(api, pool)["instant_clone_current_image_state"] == "READY"
     assert "last_provisioning_error" not in pool_status(api, pool)
+
+
+def test_sessions_wait_for_logoff_and_waiting_machines_are_handed_out_last(api: HorizonClient) -> None:
+    pool = image_pool(api, machines=4)
+    first = logon(api, "EXAMPLE\\user001", pool)
+    second = logon(api, "EXAMPLE\\user002", pool)
+    assert push(api, pool).status_code == 204
+    advance(api, 330)  # published and triggered: the two free machines are recreated
+    advance(api, 60)
+    [task] = tasks(api, pool)
+    assert task["remaining_vmtask_count"] == 2
+    in_use = {first["machine_id"], second["machine_id"]}
+    for machine in machines(api, pool):
+        state = machine["managed_machine_data"]["operation_state"]
+        assert state == ("SCHEDULED" if machine["id"] in in_use else "COMPLETED"), machine
+    # a new user gets an updated machine, not one still waiting for its image
+    third = logon(api, "EXAMPLE\\user003", pool)
+    assert third["machine_id"] not in in_use
+    updated = {m["id"] for m in machines(api, pool) if m["managed_machine_data"].get("operation_state") == "COMPLETED"}
+    assert third["machine_id"] in updated
+    logoff(api, first)
+    advance(api, 1)
+    waiting = {m["id"]: m for m in machines(api, pool)}[first["machine_id"]]
+    assert waiting["state"] == "PROVISIONING" and waiting["managed_machine_data"]["operation_state"] == "CREATE"
+    advance(api, 60)
+    assert tasks(api, pool)[0]["remaining_vmtask_count"] == 1
+    logoff(api, second)
+    advance(api, 61)
+    assert tasks(api, pool) == []
+    assert {m["managed_machine_data"]["base_vm_snapshot_id"] for m in machines(api, pool)} == {pool["ids"]["snapshot"]}
+
+
+def test_force_logoff_warns_then_logs_off_after_the_timeout(api: HorizonClient) -> None:
+    pool = image_pool(api, machines=3)
+    session = logon(api, "EXAMPLE\\user001", pool)
+    assert push(api, pool, logoff_policy="FORCE_LOGOFF").status_code == 204
+    [task] = tasks(api, pool)
+    assert "will force users to log off" in task["description"]
+    advance(api, 301)  # published at 300 s and triggered
+    message = api.client.get(f"/hzsim/v1/user-sessions/{session['id']}").json()["messages"][-1]
+    general = api.get("/rest/config/v1/settings/general").json()
+    assert message["message"] == general["forced_logoff_message"]
+    minutes = general["forced_logoff_timeout_minutes"]
+    advance(api, minutes * 60 - 10)
+    assert api.get(f"/rest/inventory/v1/sessions/{session['id']}").status_code == 200
+    assert tasks(api, pool)[0]["remaining_vmtask_count"] == 1
+    advance(api, 20)
+    assert api.get(f"/rest/inventory/v1/sessions/{session['id']}").status_code == 404
+    machine = {m["id"]: m for m in machines(api, pool)}[session["machine_id"]]
+    assert machine["state"] in ("PROVISIONING", "CUSTOMIZING")
+    advance(api, 60)
+    assert tasks(api, pool) == []
+
+
+def test_roll_out_is_bounded_by_the_instant_clone_engine_limit(api: HorizonClient) -> None:
+    limit = api.get("/rest/config/v2/virtual-centers").json()[0]["limits"]["instant_clone_engine_provisioning_limit"]
+    pool = image_pool(api, machines=limit + 5, pattern="b-{n}")
+    assert push(api, pool).status_code == 204
+    advance(api, 301)
+    recreating = [m for m in machines(api, pool) if m["state"] in ("PROVISIONING", "CUSTOMIZING")]
+    assert len(recreating) == limit
+    assert tasks(api, pool)[0]["remaining_vmtask_count"] == limit + 5
+    advance(api, 60)
+    assert tasks(api, pool)[0]["remaining_vmtask_count"] == 5
+    advance(api, 60)
+    assert tasks(api, pool) == []

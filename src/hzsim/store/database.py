@@ -92,6 +92,7 @@ class Transaction:
         body = {k: v for k, v in doc.items() if k != "_version"}
         self._changed(kind)
         self.connection.execute(_INSERT, {"kind": kind, "id": id_, "version": 1, "doc": body, **_columns(kind, body)})
+        doc["_version"] = 1  # the caller may update what it inserted
 
     def update(self, kind: str, id_: str, doc: dict[str, Any]) -> None:
         """Write `doc` back; it must carry the `_version` it was read at."""
