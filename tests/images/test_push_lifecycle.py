@@ -142,3 +142,21 @@ def test_roll_out_is_bounded_by_the_instant_clone_engine_limit(api: HorizonClien
     assert tasks(api, pool)[0]["remaining_vmtask_count"] == 5
     advance(api, 60)
     assert tasks(api, pool) == []
+
+
+def test_machines_that_need_a_logoff_take_half_the_limit(api: HorizonClient) -> None:
+    limit = api.get("/rest/config/v2/virtual-centers").json()[0]["limits"]["instant_clone_engine_provisioning_limit"]
+    count = limit // 2 + 2
+    pool = image_pool(api, machines=count, pattern="f-{n}")
+    for number in range(1, count + 1):
+        logon(api, f"EXAMPLE\\user{number:03d}", pool)
+    assert push(api, pool, logoff_policy="FORCE_LOGOFF").status_code == 204
+    minutes = api.get("/rest/config/v1/settings/general").json()["forced_logoff_timeout_minutes"]
+    advance(api, 301 + minutes * 60 + 1)
+    recreating = [m for m in machines(api, pool) if m["state"] in ("PROVISIONING", "CUSTOMIZING")]
+    assert len(recreating) == limit // 2
+    assert len(api.get("/rest/inventory/v1/sessions").json()) == 2  # still waiting for a slot
+    advance(api, 60)
+    assert api.get("/rest/inventory/v1/sessions").json() == []
+    advance(api, 60)
+    assert tasks(api, pool) == []
