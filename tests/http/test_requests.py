@@ -57,9 +57,9 @@ def test_duplicate_ids_are_refused(api: HorizonClient) -> None:
 
 
 def test_fractional_start_time_is_accepted(api: HorizonClient) -> None:
-    # The handler lands with the image issue; validation must already let the float through.
+    # Validation lets the float through: the handler looks for the (unknown) pool.
     response = api.post(PUSH, json={"logoff_policy": "FORCE_LOGOFF", "start_time": time.time() * 1000})
-    assert_error_body(response, 501, "hzsim.operation.not.implemented")
+    assert_error_body(response, 404, "inventory.desktop.pool.not.found")
 
 
 @pytest.mark.parametrize("content_type", [None, "*/*", "application/json; charset=utf-8", "text/plain"])
