@@ -151,3 +151,24 @@ def test_task_operations_on_unknown_tasks_are_404(api: HorizonClient) -> None:
         assert_error_body(task_action(api, pool, "nope", action), 404, "inventory.desktop.pool.task.not.found")
     assert_error_body(api.get(f"/rest/inventory/v1/desktop-pools/{pool['id']}/tasks/nope"), 404,
                       "inventory.desktop.pool.task.not.found")
+
+
+def test_a_customization_timeout_fails_the_machine_after_its_clone(api: HorizonClient) -> None:
+    pool = image_pool(api, machines=3, pattern="t-{n}")
+    victim = by_name(api, pool)["t-3"]
+    assert push(api, pool, stop_on_first_error=False).status_code == 204
+    fault(api, "customization_timeout", victim["id"], "once", "Customization timed out")
+    advance(api, 301 + 20)
+    assert by_name(api, pool)["t-3"]["state"] == "CUSTOMIZING"
+    advance(api, 40)
+    failed = by_name(api, pool)["t-3"]
+    assert failed["state"] == "ERROR"
+    assert failed["managed_machine_data"]["operation_state"] == "FAULT"
+    assert failed["managed_machine_data"]["base_vm_snapshot_id"] == pool["ids"]["snapshot"]
+    [task] = tasks(api, pool)
+    assert (task["remaining_vmtask_count"], task["error_vmtask_count"]) == (0, 1)
+    # a retry recreates it
+    assert task_action(api, pool, task["id"], "resume", json={"retry_failed_vms": True}).status_code == 204
+    advance(api, 61)
+    assert tasks(api, pool) == []
+    assert by_name(api, pool)["t-3"]["state"] == "AVAILABLE"

@@ -167,7 +167,14 @@ def test_of_twenty_concurrent_schedules_exactly_one_wins(tmp_path: Path, backend
 
 # -- durability ---------------------------------------------------------------------------
 
-def test_a_restarted_server_finishes_the_roll_out_recreating_each_machine_once(tmp_path: Path) -> None:
+# Where the server stops: seconds after the schedule, and what a client sees then.
+STOPS = {"publishing": (60, "SCHEDULED"), "first wave customizing": (331, "PROGRESSING"),
+         "users warned of the logoff": (420, "COMPLETED")}
+
+
+@pytest.mark.parametrize("stop", list(STOPS))
+def test_a_restarted_server_finishes_the_roll_out_recreating_each_machine_once(tmp_path: Path, stop: str) -> None:
+    seconds, seen = STOPS[stop]
     sim = make_sim(tmp_path)
     with TestClient(create_app(sim)) as client:
         api = HorizonClient(client)
@@ -178,9 +185,9 @@ def test_a_restarted_server_finishes_the_roll_out_recreating_each_machine_once(t
         session = client.post("/hzsim/v1/user-sessions", json={"user": "EXAMPLE\\user001",
                                                               "desktop_pool_id": pool["id"]}).json()
         assert push(api, pool, logoff_policy="FORCE_LOGOFF").status_code == 204
-        advance(api, 301 + 30)  # mid-roll-out: the first wave customizing
+        advance(api, seconds)
         states = {m["managed_machine_data"].get("operation_state") for m in machines(api, pool)}
-        assert "PROGRESSING" in states and "SCHEDULED" in states
+        assert seen in states and "SCHEDULED" in states
     sim.close()  # the server stops here: nothing of the roll-out lives outside the database
 
     again = make_sim(tmp_path)
