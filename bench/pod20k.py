@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -57,29 +58,39 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def main() -> None:
-    import subprocess
+def serve_manual(data_dir: str, scenario: str) -> tuple[subprocess.Popen, int, str]:
+    """`hzsim serve` on a manual clock with `scenario`: the process, its port and an admin token."""
+    port = free_port()
+    server = subprocess.Popen([PYTHON, "-m", "hzsim.cli", "serve", "--no-tls", "--port", str(port), "--data-dir",
+                               data_dir, "--clock", "manual", "--scenario", scenario, "--log-level", "warning"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    token = None
+    while token is None:
+        token = login(port)
+        time.sleep(0.05)
+    return server, port, token
 
+
+def provision(port: int, token: str, sessions: int, steps: int = 24) -> float:
+    """Advance the clock 15 simulated minutes a step until `sessions` users are logged on (the
+    pools provisioned); the wall seconds it took."""
+    started = time.perf_counter()
+    for _ in range(steps):
+        call(port, "/hzsim/v1/clock/advance", token, "POST", {"seconds": 900})
+        if session_count(port, token) >= sessions:
+            break
+    return time.perf_counter() - started
+
+
+def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=3.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        server = subprocess.Popen([PYTHON, "-m", "hzsim.cli", "serve", "--no-tls", "--port", str(port), "--data-dir",
-                                   tmp, "--clock", "manual", "--scenario", "pod-20k", "--log-level", "warning"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server, port, token = serve_manual(tmp, "pod-20k")
         bare, bare_port = start_bare()
         try:
-            token = None
-            while token is None:
-                token = login(port)
-                time.sleep(0.05)
-            started = time.perf_counter()
-            for _ in range(24):  # six simulated hours at most, 15 minutes a step
-                call(port, "/hzsim/v1/clock/advance", token, "POST", {"seconds": 900})
-                if session_count(port, token) >= 8000:
-                    break
-            provisioned = time.perf_counter() - started
+            provisioned = provision(port, token, 8000)  # six simulated hours at most
             machine = call(port, "/rest/inventory/v5/machines?page=1&size=1", token)[0]["id"]
             pool = call(port, "/rest/inventory/v8/desktop-pools", token)[0]["id"]
             expression = quote(json.dumps({"type": "And", "filters": [

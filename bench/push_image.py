@@ -17,15 +17,13 @@ Target: the roll-out takes <= 10 s of wall time on this machine.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_throughput import PYTHON, free_port, login  # noqa: E402
-from pod20k import call, session_count  # noqa: E402
+from pod20k import call, provision, serve_manual, session_count  # noqa: E402
 
 SCENARIO = """\
 name: push-{machines}
@@ -63,22 +61,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         scenario = Path(tmp) / "push.yaml"
         scenario.write_text(SCENARIO.format(machines=args.machines, sessions=sessions))
-        port = free_port()
-        server = subprocess.Popen([PYTHON, "-m", "hzsim.cli", "serve", "--no-tls", "--port", str(port), "--data-dir",
-                                   str(Path(tmp) / "data"), "--clock", "manual", "--scenario", str(scenario),
-                                   "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server, port, token = serve_manual(str(Path(tmp) / "data"), str(scenario))
         try:
-            token = None
-            while token is None:
-                token = login(port)
-                time.sleep(0.05)
-            started = time.perf_counter()
-            for _ in range(48):
-                call(port, "/hzsim/v1/clock/advance", token, "POST", {"seconds": 900})
-                if session_count(port, token) >= sessions:
-                    break
+            provisioned = provision(port, token, sessions, steps=48)
             print(f"pool of {args.machines} provisioned with {session_count(port, token)} sessions in "
-                  f"{time.perf_counter() - started:.1f} s wall")
+                  f"{provisioned:.1f} s wall")
             pool = call(port, "/rest/inventory/v8/desktop-pools", token)[0]
             vc = pool["vcenter_id"]
             vm = pool["provisioning_settings"]["parent_vm_id"]
