@@ -172,3 +172,14 @@ def test_a_customization_timeout_fails_the_machine_after_its_clone(api: HorizonC
     advance(api, 61)
     assert tasks(api, pool) == []
     assert by_name(api, pool)["t-3"]["state"] == "AVAILABLE"
+
+
+def test_deleting_the_pool_ends_its_push(api: HorizonClient) -> None:
+    pool = image_pool(api, machines=3)
+    assert push(api, pool).status_code == 204
+    advance(api, 301)
+    assert api.delete(f"/rest/inventory/v8/desktop-pools/{pool['id']}").status_code == 204
+    advance(api, 600)
+    assert api.get(f"/rest/inventory/v8/desktop-pools/{pool['id']}").status_code == 404
+    with api.client.app.sim.store.transaction(write=False) as tx:
+        assert tx.list("desktop_pool_task")[0] == []

@@ -181,6 +181,9 @@ def delete_desktop_pool(request: OperationRequest) -> None:
             "session", where={"desktop_pool_id": pool["id"]})[1]:
         raise refuse("has.sessions", "The desktop pool has sessions; log them off or delete without the session "
                                      "check.")
+    for task in tx.list("desktop_pool_task", where={"desktop_pool_id": pool["id"]})[0]:
+        tx.delete("desktop_pool_task", task["id"])  # the pool's push image task (images.rollout) ends with it
+    pool["_task_id"] = None
     if not machines:
         tx.delete(KIND, pool["id"])
         return
