@@ -209,3 +209,29 @@ def test_a_restarted_server_finishes_the_roll_out_recreating_each_machine_once(t
             assert [row.doc.get("_recreations") for row in rows] == [1] * (limit + 6)
     finally:
         again.close()
+
+
+def test_the_new_image_must_be_in_the_datacenter_of_the_current_one(client: TestClient, tmp_path: Path) -> None:
+    world = (Path(__file__).parents[1] / "fixtures" / "world.yaml").read_text()
+    second = world.replace("    customization_specs:", """\
+      - name: DR-Datacenter
+        vm_folders: [Gold]
+        clusters:
+          - {name: DR-Cluster, hosts: 2, datastores: [{name: dr-ds, capacity_gb: 1024, free_gb: 512}]}
+        base_vms:
+          - {name: dr-gold, folder: Gold, snapshots: [Base]}
+    customization_specs:""", 1)
+    path = tmp_path / "two-datacenters.yaml"
+    path.write_text(second)
+    assert client.post("/hzsim/v1/reset", json={"scenario": str(path)}).status_code == 200
+    api = HorizonClient(client)
+    api.login()
+    pool = image_pool(api, machines=2)
+    vc = pool["ids"]["vc"]
+    dr_vm = next(v for v in api.get(f"/rest/external/v1/base-vms?vcenter_id={vc}").json() if v["name"] == "dr-gold")
+    dr_snapshot = api.get(f"/rest/external/v1/base-snapshots?vcenter_id={vc}&base_vm_id={dr_vm['id']}").json()[0]
+    before = dump(api)
+    body = assert_error_body(push(api, pool, parent_vm_id=dr_vm["id"], snapshot_id=dr_snapshot["id"]), 400,
+                             P + "image.source.invalid")
+    assert "parent_vm_id" in body["error_message"] and "datacenter" in body["error_message"]
+    assert dump(api) == before
