@@ -160,3 +160,17 @@ def test_machines_that_need_a_logoff_take_half_the_limit(api: HorizonClient) -> 
     assert api.get("/rest/inventory/v1/sessions").json() == []
     advance(api, 60)
     assert tasks(api, pool) == []
+
+
+def test_a_waiting_machine_deleted_with_its_session_does_not_stall_the_task(api: HorizonClient) -> None:
+    pool = image_pool(api, machines=3)
+    session = logon(api, "EXAMPLE\\user001", pool)
+    assert push(api, pool).status_code == 204
+    advance(api, 301 + 61)
+    [task] = tasks(api, pool)
+    assert task["remaining_vmtask_count"] == 1  # waiting for user001
+    deleted = api.delete("/rest/inventory/v1/machines", json={
+        "machine_ids": [session["machine_id"]], "machine_delete_data": {"force_logoff_session": True}})
+    assert deleted.json() == [{"id": session["machine_id"], "status_code": 200}]
+    advance(api, 60)
+    assert tasks(api, pool) == []

@@ -127,6 +127,10 @@ def test_delete_pool_deletes_its_machines_over_time(api: HorizonClient, ids: dic
     ({"pattern_naming_settings": {"naming_pattern": "p-{n}", "max_number_of_machines": 2,
                                   "number_of_spare_machines": 3}}, "sizing.invalid", "number_of_spare_machines"),
     ({"customization_settings": {"customization_type": "SYS_PREP"}}, "customization.invalid", "customization_type"),
+    ({"source": "VIRTUAL_CENTER", "provisioning_settings": {"parent_vm_id": None, "base_snapshot_id": None,
+                                                            "vm_template_id": "TEMPLATE"},
+      "customization_settings": {"customization_type": "NONE", "instant_clone_domain_account_id": None}},
+     "field.required", "do_not_power_on_vms_after_creation"),
     ({"customization_settings": {"instant_clone_domain_account_id": None}},
      "field.required", "instant_clone_domain_account_id"),
     ({"storage_settings": {"datastores": [{"datastore_id": "datastore-999"}]}}, "invalid.reference", "datastore"),
@@ -162,6 +166,9 @@ def test_broken_rules_are_400_and_change_nothing(api: HorizonClient, ids: dict[s
     for section, values in change.items():
         if isinstance(values, dict) and isinstance(spec.get(section), dict):
             spec[section] = {**spec[section], **values}
+            if values.get("vm_template_id") == "TEMPLATE":
+                spec[section]["vm_template_id"] = api.get(
+                    f"/rest/external/v1/vm-templates?vcenter_id={ids['vc']}").json()[0]["id"]
             if values.get("base_snapshot_id") == "OTHER":
                 other = api.get(f"/rest/external/v1/base-snapshots?vcenter_id={ids['vc']}&base_vm_id="
                                 f"{ids['other_vm']}").json()[0]["id"]

@@ -268,6 +268,9 @@ def _check_customization(tx: Transaction, pool: dict[str, Any]) -> None:
     if pool["source"] != "INSTANT_CLONE" and settings.get("ad_site_name"):
         raise refuse("customization.invalid", "Field 'customization_settings.ad_site_name' applies to instant-clone "
                                               "pools only.")
+    elif kind == "NONE":
+        if settings.get("do_not_power_on_vms_after_creation") is None:
+            _need(None, "customization_settings.do_not_power_on_vms_after_creation", "when customization_type is NONE")
     elif kind == "SYS_PREP":
         _ref(tx, CUSTOMIZATION_SPEC, settings.get("sysprep_customization_spec_id"),
              "customization_settings.sysprep_customization_spec_id", "customization specification")

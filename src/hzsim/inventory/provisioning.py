@@ -262,6 +262,10 @@ def machine_deleted(ctx: JobContext, payload: dict[str, Any]) -> None:
     if machine is None:
         return
     ctx.tx.delete(MACHINE, machine["id"])
+    if (machine.get("managed_machine_data") or {}).get("operation") == "PUSH_IMAGE":
+        # a push image task waiting for this machine's user stops waiting (images.rollout)
+        ctx.schedule("image.machine.free", ctx.now, {"pool_id": machine["desktop_pool_id"],
+                                                     "machine_id": machine["id"]})
     for session in ctx.tx.list("session", where={"machine_id": machine["id"]})[0]:
         ctx.tx.delete("session", session["id"])  # a deleted machine takes its user's session with it
     pool = ctx.tx.get(POOL, machine["desktop_pool_id"])
