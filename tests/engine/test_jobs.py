@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 from hzsim.engine import jobs
 from hzsim.engine.jobs import JobContext, job_handler
 from hzsim.simulator import Simulator
+from hzsim.store import ConcurrentUpdate
 from tests.conftest import make_sim
 
 RUNS: list[tuple[str, int]] = []
@@ -33,6 +34,17 @@ def record(ctx: JobContext, payload: dict[str, Any]) -> None:
 def explode(ctx: JobContext, payload: dict[str, Any]) -> None:
     ctx.tx.insert("counter", "boom", {"id": "boom"})
     raise RuntimeError("job failed half-way")
+
+
+LOST_RACES = {"left": 0}
+
+
+@job_handler("test.racing")
+def racing(ctx: JobContext, payload: dict[str, Any]) -> None:
+    record(ctx, payload)
+    if LOST_RACES["left"]:
+        LOST_RACES["left"] -= 1
+        raise ConcurrentUpdate("a request updated the same document first")
 
 
 @pytest.fixture(autouse=True)
@@ -90,6 +102,18 @@ def test_a_failing_job_is_rolled_back_and_set_aside(sim: Simulator) -> None:
         assert [f["kind"] for f in tx.get_meta("job_failures")] == ["test.explode"]
         assert jobs.pending(tx) == []
     assert [name for name, _ in RUNS] == ["after"]
+
+
+@pytest.mark.parametrize("losses,kept", [(2, True), (100, False)])
+def test_a_job_that_loses_a_race_runs_again(sim: Simulator, losses: int, kept: bool) -> None:
+    LOST_RACES["left"] = losses
+    schedule(sim, "test.racing", 1_000, {"name": "racer"})
+    assert sim.scheduler.advance(2_000) == 1
+    assert counter(sim) == (1 if kept else 0)  # the lost runs were rolled back
+    with sim.store.transaction(write=False) as tx:
+        assert jobs.pending(tx) == []
+        assert [f["kind"] for f in tx.get_meta("job_failures", [])] == ([] if kept else ["test.racing"])
+    LOST_RACES["left"] = 0
 
 
 def test_jobs_and_manual_time_survive_a_restart(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.helpers import HorizonClient
-from tests.images.helpers import (advance, by_name, get_pool, image_pool, logoff, logon, machines, now_ms,
+from tests.images.helpers import (advance, get_pool, image_pool, logoff, logon, machines, now_ms,
                                   pool_status, push, tasks)
 
 IMAGE_IN_DESCRIPTION = re.compile(r'to image "([^"]+)"')

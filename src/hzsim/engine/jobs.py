@@ -16,7 +16,7 @@ from typing import Any, Callable
 from sqlalchemy import bindparam, delete, insert, select
 
 from hzsim.engine.clock import Clock
-from hzsim.store import Store, Transaction
+from hzsim.store import ConcurrentUpdate, Store, Transaction
 from hzsim.store.tables import jobs
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,7 @@ class JobContext:
 
 
 CLOCK_META_KEY = "clock"
+RACE_RETRIES = 8  # a job that keeps losing races with requests is set aside after this many runs
 
 
 class Scheduler:
@@ -103,6 +104,14 @@ class Scheduler:
             tx.set_meta(CLOCK_META_KEY, self.clock.state())
 
     def _run_next(self, until: int) -> bool:
+        for _attempt in range(RACE_RETRIES):
+            try:
+                return self._run_one(until)
+            except ConcurrentUpdate:
+                continue  # a request changed the same documents: run the job again on fresh state
+        return self._run_one(until, last_attempt=True)
+
+    def _run_one(self, until: int, last_attempt: bool = False) -> bool:
         row = None
         try:
             with self.store.transaction() as tx:
@@ -119,15 +128,24 @@ class Scheduler:
                     handler(JobContext(tx, self.clock, self.clock.now()), dict(row.payload))
                 tx.set_meta(CLOCK_META_KEY, self.clock.state())
             return True
+        except ConcurrentUpdate:
+            if not last_attempt or row is None:
+                raise
+            log.error("job %s (%s) kept losing races; set aside", row.id, row.kind)
+            self._set_aside(row)
+            return True
         except Exception:
             if row is None:
                 raise
             # A job that fails is rolled back and set aside, never retried forever; the failure
             # stays visible through the control API.
             log.exception("job %s (%s) failed", row.id, row.kind)
-            with self.store.transaction() as tx:
-                tx.connection.execute(delete(jobs).where(jobs.c.id == row.id))
-                failures = tx.get_meta("job_failures", [])
-                failures.append({"id": row.id, "kind": row.kind, "due_at": row.due_at})
-                tx.set_meta("job_failures", failures[-100:])
+            self._set_aside(row)
             return True
+
+    def _set_aside(self, row: Any) -> None:
+        with self.store.transaction() as tx:
+            tx.connection.execute(delete(jobs).where(jobs.c.id == row.id))
+            failures = tx.get_meta("job_failures", [])
+            failures.append({"id": row.id, "kind": row.kind, "due_at": row.due_at})
+            tx.set_meta("job_failures", failures[-100:])
