@@ -183,3 +183,26 @@ def test_deleting_the_pool_ends_its_push(api: HorizonClient) -> None:
     assert api.get(f"/rest/inventory/v8/desktop-pools/{pool['id']}").status_code == 404
     with api.client.app.sim.store.transaction(write=False) as tx:
         assert tx.list("desktop_pool_task")[0] == []
+
+
+def test_a_push_repairs_a_pool_whose_first_image_failed_to_publish(api: HorizonClient) -> None:
+    from tests.images.helpers import POOLS
+    from tests.inventory.pools import instant_clone_spec, world_ids
+
+    ids = world_ids(api)
+    fault(api, "image_publish_failure", "any", "once", "Publish failed")
+    assert api.post(POOLS, json=instant_clone_spec(ids, machines=2, pattern_naming_settings={
+        "naming_pattern": "z-{n}", "max_number_of_machines": 2})).status_code == 201
+    advance(api, 60)
+    pool = {**next(p for p in api.get(POOLS).json() if p["name"] == "IC-Win11"), "ids": ids}
+    assert pool_status(api, pool)["instant_clone_current_image_state"] == "FAILED"
+    assert machines(api, pool) == []
+    assert push(api, pool, snapshot_id=ids["old_snapshot"]).status_code == 204
+    advance(api, 301)
+    status = pool_status(api, pool)
+    assert status["instant_clone_current_image_state"] == "READY"
+    assert "last_provisioning_error" not in status
+    advance(api, 120)
+    assert tasks(api, pool) == []
+    assert [m["state"] for m in machines(api, pool)] == ["AVAILABLE", "AVAILABLE"]
+    assert {m["managed_machine_data"]["base_vm_snapshot_id"] for m in machines(api, pool)} == {ids["old_snapshot"]}

@@ -262,6 +262,7 @@ def _trigger(tx: Transaction, pool: dict[str, Any], now: int) -> None:
                 rollout.mark_pending(machine, task["_target"], "SCHEDULED")  # provisioned since the schedule
                 tx.update(MACHINE, machine["id"], machine)
                 task["_queue"].append(machine["id"])
+        provisioning.request_reconcile(tx, pool["id"], now)  # machines still to provision take the new image
     rollout.start(tx, pool, task, now)
 
 
@@ -280,6 +281,12 @@ def make_current(pool: dict[str, Any], image: dict[str, Any]) -> None:
     status = pool["provisioning_status_data"]
     _drop_pending(status)
     status["instant_clone_operation"] = "NONE"
+    if status.get("instant_clone_current_image_state") == "FAILED":
+        # the pool's first image never published: the pushed one replaces it, nothing to unpublish
+        pool.pop("_old_image", None)
+        status["instant_clone_current_image_state"] = "READY"
+        status.pop("last_provisioning_error", None)
+        status.pop("last_provisioning_error_time", None)
 
 
 def task_finished(tx: Transaction, pool: dict[str, Any], task: dict[str, Any], now: int) -> None:
