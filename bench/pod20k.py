@@ -44,11 +44,25 @@ def call(port: int, path: str, token: str, method: str = "GET", body: dict | Non
     return json.loads(raw) if raw else None
 
 
-def session_count(port: int, token: str) -> int:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/rest/inventory/v1/sessions?page=1&size=1",
+def total(port: int, token: str, path: str) -> int:
+    """X-TOTAL-COUNT of a list (one item fetched)."""
+    separator = "&" if "?" in path else "?"
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}{separator}page=1&size=1",
                                      headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(request, timeout=60) as response:
         return int(response.headers["X-TOTAL-COUNT"])
+
+
+def session_count(port: int, token: str) -> int:
+    return total(port, token, "/rest/inventory/v1/sessions")
+
+
+def busy_machines(port: int, token: str) -> int:
+    """Machines still being provisioned or customized."""
+    expression = quote(json.dumps({"type": "Or", "filters": [
+        {"type": "Equals", "name": "state", "value": "PROVISIONING"},
+        {"type": "Equals", "name": "state", "value": "CUSTOMIZING"}]}))
+    return total(port, token, f"/rest/inventory/v5/machines?filter={expression}")
 
 
 def rss_mb(pid: int) -> float:
@@ -72,12 +86,12 @@ def serve_manual(data_dir: str, scenario: str) -> tuple[subprocess.Popen, int, s
 
 
 def provision(port: int, token: str, sessions: int, steps: int = 24) -> float:
-    """Advance the clock 15 simulated minutes a step until `sessions` users are logged on (the
-    pools provisioned); the wall seconds it took."""
+    """Advance the clock 15 simulated minutes a step until `sessions` users are logged on and no
+    machine is being provisioned; the wall seconds it took."""
     started = time.perf_counter()
     for _ in range(steps):
         call(port, "/hzsim/v1/clock/advance", token, "POST", {"seconds": 900})
-        if session_count(port, token) >= sessions:
+        if session_count(port, token) >= sessions and busy_machines(port, token) == 0:
             break
     return time.perf_counter() - started
 

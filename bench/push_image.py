@@ -1,10 +1,10 @@
 """Benchmark: Schedule Push Image on an instant-clone pool of 4,000 machines, a quarter of them
 with a user logged on, under FORCE_LOGOFF.
 
-    .venv/bin/python bench/push_image.py [--machines 4000] [--step 60]
+    .venv/bin/python bench/push_image.py [--machines 4000] [--step 60] [--limit 200]
 
 Starts `hzsim serve --clock manual --no-tls` on a fresh data directory with a one-pool
-scenario written next to it (vCenter instant-clone limit 200, as in pod-20k), advances the
+scenario written next to it (vCenter instant-clone limit 200 as in pod-20k, or --limit), advances the
 clock until the pool is provisioned and its users are logged on, then schedules the push and
 advances the manual clock `--step` simulated seconds at a time until the pool's task list is
 empty. Reports the wall time of the whole roll-out (schedule call to empty task list), the
@@ -29,7 +29,7 @@ SCENARIO = """\
 name: push-{machines}
 vcenters:
   - server_name: vc01.example.com
-    limits: {{provisioning_limit: 200, instant_clone_engine_provisioning_limit: 200}}
+    limits: {{provisioning_limit: 200, instant_clone_engine_provisioning_limit: {limit}}}
     datacenters:
       - name: Datacenter
         vm_folders: [Gold, VDI]
@@ -56,11 +56,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--machines", type=int, default=4000)
     parser.add_argument("--step", type=int, default=60, help="simulated seconds per clock advance")
+    parser.add_argument("--limit", type=int, default=200, help="the vCenter's instant-clone engine limit")
     args = parser.parse_args()
     sessions = args.machines // 4
     with tempfile.TemporaryDirectory() as tmp:
         scenario = Path(tmp) / "push.yaml"
-        scenario.write_text(SCENARIO.format(machines=args.machines, sessions=sessions))
+        scenario.write_text(SCENARIO.format(machines=args.machines, sessions=sessions, limit=args.limit))
         server, port, token = serve_manual(str(Path(tmp) / "data"), str(scenario))
         try:
             provisioned = provision(port, token, sessions, steps=48)
@@ -94,7 +95,7 @@ def main() -> None:
             assert image["base_snapshot_id"] == new, image
             print(f"push image to {args.machines} machines ({sessions} with sessions, FORCE_LOGOFF): "
                   f"{wall:.2f} s wall (target <= 10 s), {simulated / 60:.0f} simulated minutes, {steps} steps of "
-                  f"{args.step} s")
+                  f"{args.step} s, instant-clone limit {args.limit}")
             print(f"baseline: the same {steps} advance+poll round trips on the idle pool: {baseline:.2f} s "
                   f"(roll-out = {wall / baseline if baseline else float('nan'):.1f}x the bare round trips)")
             print(f"sessions left after the forced logoffs: {session_count(port, token)}")
