@@ -172,3 +172,16 @@ def test_every_version_of_the_pool_and_machine_reads_the_push(api: HorizonClient
     for version in range(1, 6):
         assert api.get(f"/rest/inventory/v{version}/machines").status_code == 200
     assert "instant_clone_pending_image_state" in pool_status(api, pool, version=8)
+
+
+def test_promoting_a_held_image_the_machines_already_run_clears_their_marks(api: HorizonClient) -> None:
+    pool = image_pool(api, machines=3, pattern="q-{n}")
+    chosen = by_name(api, pool)["q-1"]["id"]
+    same = pool["ids"]["old_snapshot"]  # the pool's own image, held
+    push(api, pool, version=2, selective_push_image=True, machine_ids=[chosen], snapshot_id=same)
+    advance(api, 301 + 61)
+    assert by_name(api, pool)["q-2"]["managed_machine_data"]["operation_state"] == "STANDBY"
+    assert pool_action(api, pool, "promote-pending-image").status_code == 204
+    advance(api, 10)
+    assert tasks(api, pool) == []
+    assert all("operation" not in m["managed_machine_data"] for m in machines(api, pool))

@@ -423,8 +423,15 @@ def promote_pending_image(request: OperationRequest) -> None:
     target = pending_image(pool)
     pool["_push"]["spec"]["selective_push_image"] = False
     make_current(pool, target)
-    ids = [m["id"] for m in sorted(provisioning.pool_machines(tx, pool["id"]), key=lambda m: m["name"])
-           if not rollout.on_image(m, target) and m["state"] != "DELETING"]
+    ids = []
+    for machine in sorted(provisioning.pool_machines(tx, pool["id"]), key=lambda m: m["name"]):
+        if machine["state"] == "DELETING":
+            continue
+        if not rollout.on_image(machine, target):
+            ids.append(machine["id"])
+        elif "operation" in machine["managed_machine_data"]:
+            rollout.clear_marks(machine)  # already on the promoted image: nothing to wait for
+            tx.update(MACHINE, machine["id"], machine)
     _start_task(tx, pool, "push", target, ids, now)
     tx.update(POOL, pool["id"], pool)
 
