@@ -139,6 +139,8 @@ def test_delete_pool_deletes_its_machines_over_time(api: HorizonClient, ids: dic
     ({"allow_users_to_choose_machines": True, "user_assignment": "DEDICATED"}, "user.assignment.invalid",
      "allow_users_to_choose_machines"),
     ({"cloud_assigned": True}, "cloud.invalid", "cloud_assigned"),
+    ({"cloud_managed": True}, "cloud.invalid", "cs_restriction_tags is not set"),
+    ({"cloud_managed": True, "cs_restriction_tags": ["cloud"], "enabled": False}, "cloud.invalid", "disabled"),
     ({"display_protocol_settings": {"renderer3d": "HARDWARE", "allow_users_to_choose_protocol": False,
                                     "default_display_protocol": "BLAST", "vram_size_mb": 128}}, "display.invalid",
      "MANAGE_BY_VSPHERE_CLIENT"),
@@ -204,6 +206,26 @@ def test_nics_name_adapters_of_the_image_and_labels_of_the_cluster(api: HorizonC
     unrelated = api.get(f"/rest/external/v1/network-interface-cards?vcenter_id={ids['vc']}&base_vm_id={ids['vm']}"
                         f"&base_snapshot_id=snapshot-999")
     assert_error_body(unrelated, 400, "external.base.snapshot.id.invalid")
+
+
+def test_cloud_managed_pools_take_no_local_entitlements(api: HorizonClient, ids: dict[str, str]) -> None:
+    spec = instant_clone_spec(ids, cloud_managed=True, cs_restriction_tags=["cloud"])
+    assert api.post(POOLS, json=spec).status_code == 201
+    pool = pool_named(api, "IC-Win11")
+    assert pool["cloud_managed"] is True
+    group = api.get("/rest/external/v1/ad-users-or-groups?group_only=true").json()[0]["id"]
+    assert api.post("/rest/entitlements/v1/desktop-pools", json=[{"id": pool["id"], "ad_user_or_group_ids": [group]}]
+                    ).json()[0]["status_code"] == 200
+    update = {"cloud_assigned": False, "cloud_managed": True, "cs_restriction_tags": ["cloud"],
+              "display_assigned_machine_name": False, "display_machine_alias": False, "display_name": "IC",
+              "enable_client_restrictions": False, "enabled": True, "enable_provisioning": True,
+              "stop_provisioning_on_error": True, "transparent_page_sharing_scope": "VM",
+              "access_group_id": pool["access_group_id"]}
+    before = pool_named(api, "IC-Win11")
+    body = assert_error_body(api.put(f"{POOLS}/{pool['id']}", json=update), 400, "inventory.desktop.pool.cloud.invalid")
+    assert "local entitlements" in body["error_message"]
+    assert pool_named(api, "IC-Win11") == before
+    assert api.put(f"{POOLS}/{pool['id']}", json={**update, "cloud_managed": False}).status_code == 204
 
 
 def test_update_grows_the_pool_and_keeps_what_it_cannot_change(api: HorizonClient, ids: dict[str, str]) -> None:

@@ -304,8 +304,6 @@ def _check_general(pool: dict[str, Any]) -> None:
         _need(None, "shortcut_locations_v2", "when category_folder_name is set")
     if pool.get("cloud_assigned"):
         raise refuse("cloud.invalid", "Field 'cloud_assigned' can be set only from a Horizon Cloud session.")
-    if pool.get("cloud_managed") and (not pool.get("enabled", True) or pool.get("session_type") != "DESKTOP"):
-        raise refuse("cloud.invalid", "Field 'cloud_managed' needs an enabled pool of session_type DESKTOP.")
     display = pool.get("display_protocol_settings") or {}
     renderer = display.get("renderer3d")
     if renderer not in (None, "DISABLED"):
@@ -328,9 +326,33 @@ def _check_general(pool: dict[str, Any]) -> None:
             raise refuse("session.settings.invalid", "Instant-clone pools can only DELETE machines after logoff.")
 
 
+def _check_cloud_managed(tx: Transaction, pool: dict[str, Any]) -> None:
+    """What keeps a pool from being managed by Horizon Cloud Services."""
+    if not pool.get("cloud_managed"):
+        return
+    reasons = []
+    if not pool.get("enabled", True):
+        reasons.append("the pool is disabled")
+    if pool.get("session_type") != "DESKTOP":
+        reasons.append("session_type is not DESKTOP")
+    if pool.get("type") == "MANUAL":
+        reasons.append("the pool is MANUAL")
+    if pool.get("user_assignment") == "DEDICATED" and not pool.get("automatic_user_assignment", True):
+        reasons.append("users are assigned to its machines by hand")
+    if not pool.get("cs_restriction_tags"):
+        reasons.append("cs_restriction_tags is not set")
+    if (tx.get("desktop_pool_entitlement", pool["id"]) or {}).get("ad_user_or_group_ids"):
+        reasons.append("it has local entitlements")
+    if any(machine.get("user_ids") for machine in tx.list("machine", where={"desktop_pool_id": pool["id"]})[0]):
+        reasons.append("machines of the pool have assigned users")
+    if reasons:
+        raise refuse("cloud.invalid", f"Field 'cloud_managed' cannot be true: {'; '.join(reasons)}.")
+
+
 def check_pool(tx: Transaction, pool: dict[str, Any]) -> None:
     """Every rule of a desktop pool; raises at the first broken one."""
     _check_general(pool)
+    _check_cloud_managed(tx, pool)
     kind = pool["type"]
     if kind in ("AUTOMATED", "MANUAL"):
         _need(pool.get("user_assignment"), "user_assignment", "for automated and manual desktop pools")
