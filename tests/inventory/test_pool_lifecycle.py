@@ -140,6 +140,14 @@ def test_delete_pool_deletes_its_machines_over_time(api: HorizonClient, ids: dic
      "allow_users_to_choose_machines"),
     ({"cloud_assigned": True}, "cloud.invalid", "cloud_assigned"),
     ({"cloud_managed": True}, "cloud.invalid", "cs_restriction_tags is not set"),
+    ({"display_protocol_settings": {"renderer3d": "MANAGE_BY_VSPHERE_CLIENT", "grid_vgpus_enabled": True,
+                                    "allow_users_to_choose_protocol": False, "default_display_protocol": "BLAST"}},
+     "display.invalid", "vGPU"),
+    ({"source": "VIRTUAL_CENTER", "provisioning_settings": {"parent_vm_id": None, "base_snapshot_id": None,
+                                                            "im_stream_id": "STREAM", "im_tag_id": "nope"},
+      "customization_settings": {"customization_type": "NONE", "do_not_power_on_vms_after_creation": False,
+                                 "instant_clone_domain_account_id": None}},
+     "invalid.reference", "provisioning_settings.im_tag_id"),
     ({"cloud_managed": True, "cs_restriction_tags": ["cloud"], "enabled": False}, "cloud.invalid", "disabled"),
     ({"display_protocol_settings": {"renderer3d": "HARDWARE", "allow_users_to_choose_protocol": False,
                                     "default_display_protocol": "BLAST", "vram_size_mb": 128}}, "display.invalid",
@@ -168,6 +176,8 @@ def test_broken_rules_are_400_and_change_nothing(api: HorizonClient, ids: dict[s
     for section, values in change.items():
         if isinstance(values, dict) and isinstance(spec.get(section), dict):
             spec[section] = {**spec[section], **values}
+            if values.get("im_stream_id") == "STREAM":
+                spec[section]["im_stream_id"] = api.get("/rest/config/v1/im-streams").json()[0]["id"]
             if values.get("vm_template_id") == "TEMPLATE":
                 spec[section]["vm_template_id"] = api.get(
                     f"/rest/external/v1/vm-templates?vcenter_id={ids['vc']}").json()[0]["id"]
@@ -260,3 +270,21 @@ def test_enabling_provisioning_clears_the_last_error(api: HorizonClient, ids: di
     assert result == [{"id": pool["id"], "status_code": 200}]
     status = pool_named(api, "IC-Win11")["provisioning_status_data"]
     assert "last_provisioning_error" not in status
+
+
+def test_a_full_clone_pool_from_an_image_management_stream(api: HorizonClient, ids: dict[str, str]) -> None:
+    stream = api.get("/rest/config/v1/im-streams").json()[0]["id"]
+    tag = api.get(f"/rest/config/v1/im-tags?im_stream_id={stream}").json()[0]["id"]
+    spec = instant_clone_spec(ids, name="FC-Stream", source="VIRTUAL_CENTER", machines=1, pattern_naming_settings={
+        "naming_pattern": "fc-{n}", "max_number_of_machines": 1})
+    spec["provisioning_settings"] = {k: v for k, v in spec["provisioning_settings"].items()
+                                     if k not in ("parent_vm_id", "base_snapshot_id")}
+    spec["provisioning_settings"].update({"im_stream_id": stream, "im_tag_id": tag})
+    spec["customization_settings"] = {"customization_type": "NONE", "do_not_power_on_vms_after_creation": False}
+    response = api.post(POOLS, json=spec)
+    assert response.status_code == 201, response.text
+    pool = pool_named(api, "FC-Stream")
+    assert pool["provisioning_settings"]["im_tag_id"] == tag
+    advance(api, 600)
+    [machine] = machines_of(api, pool["id"])
+    assert machine["managed_machine_data"]["image_management_tag_id"] == tag

@@ -68,6 +68,9 @@ def pool_from_spec(spec: dict[str, Any], now: int) -> dict[str, Any]:
         if pool.get("provisioning_settings") is not None:
             pool["provisioning_settings"].setdefault("add_virtual_tpm", False)
         pool.setdefault("customization_settings", {})
+        accelerator = pool.get("view_storage_accelerator_settings") or {}
+        if accelerator.get("use_view_storage_accelerator"):
+            accelerator.setdefault("regenerate_view_storage_accelerator_days", 7)
     if pool["type"] != "RDS":
         pool["session_settings"] = {**_SESSION_DEFAULTS, **(pool.get("session_settings") or {})}
         pool["display_protocol_settings"] = {**_DISPLAY_DEFAULTS, **(pool.get("display_protocol_settings") or {})}

@@ -248,6 +248,22 @@ def _check_nics(tx: Transaction, pool: dict[str, Any]) -> None:
                 _need(spec.get("max_label"), f"{spec_field}.max_label", "when max_label_type is LIMITED")
 
 
+def _check_vgpus(tx: Transaction, pool: dict[str, Any]) -> None:
+    display = pool.get("display_protocol_settings") or {}
+    if not display.get("grid_vgpus_enabled"):
+        return
+    if display.get("renderer3d") != "MANAGE_BY_VSPHERE_CLIENT":
+        raise refuse("display.invalid", "Field 'display_protocol_settings.grid_vgpus_enabled' needs renderer3d "
+                                        "MANAGE_BY_VSPHERE_CLIENT.")
+    cluster = tx.get(HOST_OR_CLUSTER, pool["provisioning_settings"]["host_or_cluster_id"]) or {}
+    if not cluster.get("vgpu_types"):
+        raise refuse("display.invalid", "Field 'display_protocol_settings.grid_vgpus_enabled' needs a host or "
+                                        "cluster with NVIDIA GRID vGPU types.")
+    if (pool.get("session_settings") or {}).get("power_policy") == "SUSPEND":
+        raise refuse("display.invalid", "Machines with vGPUs cannot be suspended: 'session_settings.power_policy' "
+                                        "SUSPEND conflicts with grid_vgpus_enabled.")
+
+
 def _check_customization(tx: Transaction, pool: dict[str, Any]) -> None:
     settings = pool.get("customization_settings")
     _need(settings, "customization_settings", "for automated desktop pools")
@@ -374,14 +390,21 @@ def check_pool(tx: Transaction, pool: dict[str, Any]) -> None:
             if settings.get("parent_vm_id") or settings.get("base_snapshot_id"):
                 raise refuse("image.source.invalid", "Fields 'provisioning_settings.parent_vm_id' and "
                                                      "'base_snapshot_id' apply to instant-clone pools only.")
-            template = _ref(tx, VM_TEMPLATE, settings.get("vm_template_id"), "provisioning_settings.vm_template_id",
-                            "VM template")
-            if template["datacenter_id"] != datacenter["id"]:
-                raise refuse("placement.inconsistent", "Field 'provisioning_settings.vm_template_id' is not in the "
-                                                       "datacenter.")
+            if settings.get("vm_template_id") or not settings.get("im_stream_id"):
+                template = _ref(tx, VM_TEMPLATE, settings.get("vm_template_id"),
+                                "provisioning_settings.vm_template_id", "VM template")
+                if template["datacenter_id"] != datacenter["id"]:
+                    raise refuse("placement.inconsistent", "Field 'provisioning_settings.vm_template_id' is not in "
+                                                           "the datacenter.")
+                if settings.get("im_stream_id") or settings.get("im_tag_id"):
+                    raise refuse("image.source.invalid", "Give either 'provisioning_settings.vm_template_id' or "
+                                                         "'provisioning_settings.im_stream_id' and 'im_tag_id'.")
+            else:
+                check_image(tx, settings, datacenter["id"], "provisioning_settings.")
         _check_naming(pool)
         _check_customization(tx, pool)
         _check_nics(tx, pool)
+        _check_vgpus(tx, pool)
     elif kind == "MANUAL":
         if pool["source"] not in ("VIRTUAL_CENTER", "UNMANAGED"):
             raise refuse("source.invalid", "Field 'source' must be VIRTUAL_CENTER or UNMANAGED for manual pools.")
