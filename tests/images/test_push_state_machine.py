@@ -94,10 +94,17 @@ class PushImageMachine(RuleBasedStateMachine):
         listed = tasks(self.api, self.pool)
         assert len(listed) <= 1
         everything = machines(self.api, self.pool)
+        states = [m["managed_machine_data"].get("operation_state") for m in everything]
         for task in listed:
             counted = sum(task[k] for k in ("remaining_vmtask_count", "error_vmtask_count", "halted_vmtask_count",
                                             "cancelled_vmtask_count"))
             assert 0 <= counted <= len(everything)
+            assert task["halted_vmtask_count"] == states.count("HOLDING")
+            assert task["cancelled_vmtask_count"] == states.count("CANCELLING")
+            assert task["error_vmtask_count"] == states.count("FAULT")
+        for machine in everything:
+            if machine["managed_machine_data"].get("operation_state") in ("CREATE", "PROGRESSING"):
+                assert machine["state"] in ("PROVISIONING", "CUSTOMIZING"), machine
         status = pool_status(self.api, self.pool)
         held = status.get("instant_clone_pending_image_state") == "READY_HELD"
         scheduled = status.get("instant_clone_operation") in ("SCHEDULE_PUSH_IMAGE", "CANCEL_SCHEDULED_PUSH_IMAGE")
