@@ -211,7 +211,8 @@ def test_a_restarted_server_finishes_the_roll_out_recreating_each_machine_once(t
         again.close()
 
 
-def test_the_new_image_must_be_in_the_datacenter_of_the_current_one(client: TestClient, tmp_path: Path) -> None:
+def test_the_image_must_be_in_the_pools_datacenter_and_the_tag_in_its_stream(client: TestClient,
+                                                                            tmp_path: Path) -> None:
     world = (Path(__file__).parents[1] / "fixtures" / "world.yaml").read_text()
     second = world.replace("    customization_specs:", """\
       - name: DR-Datacenter
@@ -220,7 +221,13 @@ def test_the_new_image_must_be_in_the_datacenter_of_the_current_one(client: Test
           - {name: DR-Cluster, hosts: 2, datastores: [{name: dr-ds, capacity_gb: 1024, free_gb: 512}]}
         base_vms:
           - {name: dr-gold, folder: Gold, snapshots: [Base]}
-    customization_specs:""", 1)
+    customization_specs:""", 1).replace("    im_streams:", """\
+    im_streams:
+      - name: Win10-Stream
+        operating_system: WINDOWS_10
+        versions: ["2.0"]
+        tags:
+          - {name: legacy, version: "2.0"}""", 1)
     path = tmp_path / "two-datacenters.yaml"
     path.write_text(second)
     assert client.post("/hzsim/v1/reset", json={"scenario": str(path)}).status_code == 200
@@ -234,4 +241,9 @@ def test_the_new_image_must_be_in_the_datacenter_of_the_current_one(client: Test
     body = assert_error_body(push(api, pool, parent_vm_id=dr_vm["id"], snapshot_id=dr_snapshot["id"]), 400,
                              P + "image.source.invalid")
     assert "parent_vm_id" in body["error_message"] and "datacenter" in body["error_message"]
+    streams = {s["name"]: s["id"] for s in api.get("/rest/config/v1/im-streams").json()}
+    legacy = api.get(f"/rest/config/v1/im-tags?im_stream_id={streams['Win10-Stream']}").json()[0]["id"]
+    body = assert_error_body(push(api, pool, parent_vm_id=None, snapshot_id=None, im_stream_id=streams["Win11-Stream"],
+                                  im_tag_id=legacy), 400, P + "image.source.invalid")
+    assert "im_tag_id" in body["error_message"]
     assert dump(api) == before
