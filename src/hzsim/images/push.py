@@ -202,8 +202,8 @@ def _clear_all_marks(tx: Transaction, pool_id: str) -> None:
 @job_handler("image.publish")
 def publish_step(ctx: JobContext, payload: dict[str, Any]) -> None:
     tx, now = ctx.tx, ctx.now
-    pool = tx.get(POOL, payload["pool_id"])
-    if pool is None or pool.get("delete_in_progress"):
+    pool = provisioning.live_pool(tx, payload["pool_id"])
+    if pool is None:
         return
     status = pool["provisioning_status_data"]
     if status.get("instant_clone_pending_image_state") not in ("PENDING_PUBLISH", "PUBLISHING"):
@@ -236,8 +236,8 @@ def publish_step(ctx: JobContext, payload: dict[str, Any]) -> None:
 
 @job_handler("image.trigger")
 def trigger_due(ctx: JobContext, payload: dict[str, Any]) -> None:
-    pool = ctx.tx.get(POOL, payload["pool_id"])
-    if pool is None or pool.get("delete_in_progress"):
+    pool = provisioning.live_pool(ctx.tx, payload["pool_id"])
+    if pool is None:
         return
     status = pool["provisioning_status_data"]
     if (status.get("instant_clone_operation") == "SCHEDULE_PUSH_IMAGE"

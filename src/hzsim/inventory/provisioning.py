@@ -37,6 +37,12 @@ def agent_version(tx: Transaction) -> str:
     return versions[0]
 
 
+def live_pool(tx: Transaction, pool_id: str) -> dict[str, Any] | None:
+    """The pool a job works on, unless it is gone or being deleted."""
+    pool = tx.get(POOL, pool_id)
+    return None if pool is None or pool.get("delete_in_progress") else pool
+
+
 def request_reconcile(tx: Transaction, pool_id: str, at: int) -> None:
     schedule(tx, "pool.reconcile", at, {"pool_id": pool_id}, key=f"pool.reconcile:{pool_id}")
 
@@ -127,8 +133,8 @@ def start_initial_publish(tx: Transaction, pool: dict[str, Any], now: int) -> No
 
 @job_handler("pool.initial_publish")
 def initial_publish_step(ctx: JobContext, payload: dict[str, Any]) -> None:
-    pool = ctx.tx.get(POOL, payload["pool_id"])
-    if pool is None or pool.get("delete_in_progress"):
+    pool = live_pool(ctx.tx, payload["pool_id"])
+    if pool is None:
         return
     status = pool["provisioning_status_data"]
     message = faults.fire(ctx.tx, "image_publish_failure", pool["id"], pool["vcenter_id"])
@@ -157,8 +163,8 @@ def initial_publish_step(ctx: JobContext, payload: dict[str, Any]) -> None:
 @job_handler("pool.reconcile")
 def reconcile(ctx: JobContext, payload: dict[str, Any]) -> None:
     tx, now = ctx.tx, ctx.now
-    pool = tx.get(POOL, payload["pool_id"])
-    if pool is None or pool["type"] != "AUTOMATED" or pool.get("delete_in_progress"):
+    pool = live_pool(tx, payload["pool_id"])
+    if pool is None or pool["type"] != "AUTOMATED":
         return
     status = pool.get("provisioning_status_data") or {}
     if pool["source"] == "INSTANT_CLONE" and status.get("instant_clone_current_image_state") != "READY":
