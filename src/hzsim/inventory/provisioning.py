@@ -205,9 +205,15 @@ def _fail(tx: Transaction, machine: dict[str, Any], state: str, message: str, no
 
 
 def wake_vcenter(tx: Transaction, vcenter_id: str, now: int) -> None:
-    """A clone slot freed: every automated pool of the vCenter may start its next machines."""
-    for pool in tx.list(POOL, where={"vcenter_id": vcenter_id, "type": "AUTOMATED"})[0]:
-        request_reconcile(tx, pool["id"], now)
+    """A clone slot freed: every automated pool of the vCenter may start its next machines (one
+    job per vCenter and moment, however many slots free at once)."""
+    schedule(tx, "vcenter.wake", now, {"vcenter_id": vcenter_id}, key=f"vcenter.wake:{vcenter_id}")
+
+
+@job_handler("vcenter.wake")
+def vcenter_woken(ctx: JobContext, payload: dict[str, Any]) -> None:
+    for pool in ctx.tx.list(POOL, where={"vcenter_id": payload["vcenter_id"], "type": "AUTOMATED"})[0]:
+        request_reconcile(ctx.tx, pool["id"], ctx.now)
 
 
 @job_handler("machine.cloned")

@@ -8,6 +8,7 @@ DISCONNECTED, then AVAILABLE once the user is gone (a dedicated machine keeps it
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from typing import Any
 
@@ -39,6 +40,7 @@ class LogonRefused(BadRequest):
 
 _USER_IDS = list_fields("MachineInfoV5")["user_ids"]
 _BY_NAME = Sort(list_fields("MachineInfoV5")["name"], False)
+_PAGE = 50
 
 
 def _free_machine(tx: Transaction, pool: dict[str, Any], user_id: str) -> dict[str, Any] | None:
@@ -50,13 +52,21 @@ def _free_machine(tx: Transaction, pool: dict[str, Any], user_id: str) -> dict[s
             return mine[0]
         if not pool.get("automatic_user_assignment", True):
             return None
-    ready = [m for m in tx.list(MACHINE, ListQuery(sort=_BY_NAME), where={"desktop_pool_id": pool["id"],
-                                                                          "state": "AVAILABLE"})[0]
-             if not (m.get("managed_machine_data") or {}).get("in_maintenance_mode")
-             and not (dedicated and m.get("user_ids"))]
-    # A machine waiting for a new image is handed out only when no updated one is free.
-    ready.sort(key=lambda m: (m.get("managed_machine_data") or {}).get("operation") == "PUSH_IMAGE")
-    return ready[0] if ready else None
+    where = {"desktop_pool_id": pool["id"], "state": "AVAILABLE"}
+    waiting = None
+    for page in itertools.count(1):  # free machines in name order, a page at a time (a pool may hold thousands)
+        batch = tx.list(MACHINE, ListQuery(sort=_BY_NAME, page=page, size=_PAGE), where=where)[0]
+        for machine in batch:
+            data = machine.get("managed_machine_data") or {}
+            if data.get("in_maintenance_mode") or (dedicated and machine.get("user_ids")):
+                continue
+            if data.get("operation") != "PUSH_IMAGE":
+                return machine
+            # A machine waiting for a new image is handed out only when no updated one is free.
+            waiting = waiting or machine
+        if len(batch) < _PAGE:
+            return waiting
+    return waiting
 
 
 def logon(tx: Transaction, user: dict[str, Any], pool: dict[str, Any], now: int,

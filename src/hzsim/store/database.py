@@ -57,6 +57,9 @@ _UPDATE = (update(documents).where(*_BY_KEY, documents.c.version == bindparam("b
                    access_group_id=bindparam("b_access_group_id"), parent_id=bindparam("b_parent_id"),
                    state=bindparam("b_state")))
 _DELETE = delete(documents).where(*_BY_KEY)
+_META_GET = select(meta.c.value).where(meta.c.key == bindparam("b_key"))
+_META_SET = update(meta).where(meta.c.key == bindparam("b_key")).values(value=bindparam("b_value"))
+_META_ADD = insert(meta)
 
 
 def _columns(kind: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -159,12 +162,12 @@ class Transaction:
     # -- meta values --------------------------------------------------------------------
 
     def get_meta(self, key: str, default: Any = None) -> Any:
-        value = self.connection.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
+        value = self.connection.execute(_META_GET, {"b_key": key}).scalar()
         return default if value is None else value
 
     def set_meta(self, key: str, value: Any) -> None:
-        if self.connection.execute(update(meta).where(meta.c.key == key).values(value=value)).rowcount == 0:
-            self.connection.execute(insert(meta).values(key=key, value=value))
+        if self.connection.execute(_META_SET, {"b_key": key, "b_value": value}).rowcount == 0:
+            self.connection.execute(_META_ADD, {"key": key, "value": value})
 
     def next_sequence(self, name: str, start: int = 1) -> int:
         """The next number of a named sequence (`vm-123`, `snapshot-4`), durable."""
