@@ -172,10 +172,16 @@ STOPS = {"publishing": (60, "SCHEDULED"), "first wave customizing": (331, "PROGR
          "users warned of the logoff": (420, "COMPLETED")}
 
 
-@pytest.mark.parametrize("stop", list(STOPS))
-def test_a_restarted_server_finishes_the_roll_out_recreating_each_machine_once(tmp_path: Path, stop: str) -> None:
+RESTARTS = [("sqlite-file", stop) for stop in STOPS] + [
+    pytest.param("postgresql", "first wave customizing", marks=pytest.mark.postgres)]
+
+
+@pytest.mark.parametrize("backend,stop", RESTARTS)
+def test_a_restarted_server_finishes_the_roll_out_recreating_each_machine_once(tmp_path: Path, backend: str,
+                                                                              stop: str) -> None:
     seconds, seen = STOPS[stop]
-    sim = make_sim(tmp_path)
+    overrides = {"db_url": _fresh_postgres()} if backend == "postgresql" else {}
+    sim = make_sim(tmp_path, **overrides)
     with TestClient(create_app(sim)) as client:
         api = HorizonClient(client)
         api.login()
@@ -190,7 +196,7 @@ def test_a_restarted_server_finishes_the_roll_out_recreating_each_machine_once(t
         assert seen in states and "SCHEDULED" in states
     sim.close()  # the server stops here: nothing of the roll-out lives outside the database
 
-    again = make_sim(tmp_path)
+    again = make_sim(tmp_path, **overrides)
     try:
         with TestClient(create_app(again)) as client:
             api = HorizonClient(client)
