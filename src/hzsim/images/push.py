@@ -13,12 +13,11 @@ import datetime
 from typing import Any
 
 from hzsim.engine.jobs import JobContext, cancel as cancel_job, job_handler, schedule
-from hzsim.errors import BadRequest
 from hzsim.images import rollout
 from hzsim.images.rollout import IMAGE_FIELDS, MACHINE, POOL, TASK, pool_image, pool_task
 from hzsim.inventory import provisioning
 from hzsim.inventory.desktop_pools import find_pool
-from hzsim.inventory.pool_rules import check_compute_profile, check_image
+from hzsim.inventory.pool_rules import check_compute_profile, check_image, refuse
 from hzsim.operations import OperationRequest, operation
 from hzsim.resources import bulk_item
 from hzsim.store import Transaction
@@ -36,10 +35,6 @@ PENDING_STATUS = {"parent_vm_id": "instant_clone_pending_image_parent_vm_id",
                   "compute_profile_ram_mb": "pending_compute_profile_ram_mb"}
 PENDING_PROGRESS = ("instant_clone_pending_image_state", "instant_clone_pending_image_progress",
                     "instant_clone_pending_image_error", "instant_clone_push_image_settings")
-
-
-def refuse(rule: str, message: str) -> BadRequest:
-    return BadRequest(f"inventory.desktop.pool.{rule}", message)
 
 
 # -- the pool and the request ---------------------------------------------------------------
