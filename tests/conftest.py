@@ -26,6 +26,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Without HZSIM_TEST_PG_URL, start a throw-away PostgreSQL when its server is installed."""
     global PG_URL, _started_pg
     if PG_URL or not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
+        _check_backend()
         return
     directory = Path(tempfile.mkdtemp(prefix="hzsim-pg-"))
     env = {**os.environ, "HZSIM_PG_PORT": str(_free_port())}
@@ -34,6 +35,14 @@ def pytest_configure(config: pytest.Config) -> None:
     if result.returncode == 0:
         PG_URL, _started_pg = result.stdout.strip().splitlines()[-1], directory
         os.environ["HZSIM_TEST_PG_URL"] = PG_URL
+    _check_backend()
+
+
+def _check_backend() -> None:
+    if os.environ.get("HZSIM_TEST_BACKEND", "sqlite") not in ("sqlite", "postgresql"):
+        raise pytest.UsageError("HZSIM_TEST_BACKEND must be sqlite or postgresql")
+    if os.environ.get("HZSIM_TEST_BACKEND") == "postgresql" and not PG_URL:
+        raise pytest.UsageError("HZSIM_TEST_BACKEND=postgresql needs HZSIM_TEST_PG_URL or PostgreSQL installed")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -68,11 +77,28 @@ WORLD = str(Path(__file__).parent / "fixtures" / "world.yaml")  # the default sc
 
 
 def make_sim(tmp_path: Path | None = None, **overrides: object) -> Simulator:
+    """A simulator on the test world with a manual clock: SQLite in memory (or a file in `tmp_path`),
+    or, with HZSIM_TEST_BACKEND=postgresql, a freshly wiped PostgreSQL database for every simulator."""
     overrides.setdefault("scenario", WORLD)
+    if os.environ.get("HZSIM_TEST_BACKEND") == "postgresql" and "db_url" not in overrides:
+        overrides["db_url"] = wiped_postgres()
     settings = Settings(data_dir=tmp_path, clock="manual", **overrides)  # type: ignore[arg-type]
-    if tmp_path is None:
+    if tmp_path is None and settings.db_url is None:
         settings.db_url = "sqlite:///:memory:"
     return Simulator(settings)
+
+
+def wiped_postgres() -> str:
+    """The test PostgreSQL database, emptied (HZSIM_TEST_PG_URL or the one this run started)."""
+    from sqlalchemy import create_engine, text
+
+    url = os.environ["HZSIM_TEST_PG_URL"]
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
 
 
 @pytest.fixture

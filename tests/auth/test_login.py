@@ -121,7 +121,7 @@ def test_signing_key_and_revocations_survive_a_restart(tmp_path: Path) -> None:
         client.post("/rest/logout", auth=False, json={"refresh_token": ended["refresh_token"]})
     first.close()
     assert (tmp_path / KEY_FILE).stat().st_mode & 0o077 == 0
-    second = make_sim(tmp_path)
+    second = make_sim(tmp_path, db_url=first.settings.db_url)  # the same database (SQLite file or PostgreSQL)
     with TestClient(create_app(second)) as test_client:
         assert HorizonClient(test_client, kept["access_token"]).get(POOLS).status_code == 200
         assert_error_body(HorizonClient(test_client, ended["access_token"]).get(POOLS), 401, "common.token.revoked")

@@ -124,7 +124,7 @@ def test_jobs_and_manual_time_survive_a_restart(tmp_path: Path) -> None:
     stopped_at = first.clock.now()
     first.close()
 
-    second = make_sim(tmp_path)
+    second = make_sim(tmp_path, db_url=first.settings.db_url)  # the same database (SQLite file or PostgreSQL)
     assert second.clock.now() == stopped_at
     assert [name for name, _ in RUNS] == ["a"]
     second.scheduler.advance(10_000)

@@ -3,7 +3,6 @@ many concurrent schedules wins; a restarted server finishes a roll-out it was in
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from starlette.testclient import TestClient
 from hzsim.http.app import create_app
 from hzsim.store.tables import documents
 from tests.auth.test_privileges import grant
-from tests.conftest import make_sim
+from tests.conftest import make_sim, wiped_postgres
 from tests.helpers import HorizonClient, assert_error_body
 from tests.images.helpers import advance, by_name, image_pool, machines, push, tasks
 from tests.inventory.pools import dump
@@ -126,17 +125,9 @@ def test_privileges(api: HorizonClient, pool: dict) -> None:
 
 # -- concurrency --------------------------------------------------------------------------
 
-def _fresh_postgres() -> str:
-    from tests.store.conftest import _fresh_postgres as wipe
-
-    url = os.environ["HZSIM_TEST_PG_URL"]
-    wipe(url).dispose()
-    return url
-
-
 @pytest.mark.parametrize("backend", ["sqlite-file", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_of_twenty_concurrent_schedules_exactly_one_wins(tmp_path: Path, backend: str) -> None:
-    overrides = {"db_url": _fresh_postgres()} if backend == "postgresql" else {}
+    overrides = {"db_url": wiped_postgres() if backend == "postgresql" else None}
     sim = make_sim(tmp_path, **overrides)
     try:
         with TestClient(create_app(sim)) as client:
@@ -180,7 +171,7 @@ RESTARTS = [("sqlite-file", stop) for stop in STOPS] + [
 def test_a_restarted_server_finishes_the_roll_out_recreating_each_machine_once(tmp_path: Path, backend: str,
                                                                               stop: str) -> None:
     seconds, seen = STOPS[stop]
-    overrides = {"db_url": _fresh_postgres()} if backend == "postgresql" else {}
+    overrides = {"db_url": wiped_postgres() if backend == "postgresql" else None}
     sim = make_sim(tmp_path, **overrides)
     with TestClient(create_app(sim)) as client:
         api = HorizonClient(client)
@@ -196,7 +187,7 @@ def test_a_restarted_server_finishes_the_roll_out_recreating_each_machine_once(t
         assert seen in states and "SCHEDULED" in states
     sim.close()  # the server stops here: nothing of the roll-out lives outside the database
 
-    again = make_sim(tmp_path, **overrides)
+    again = make_sim(tmp_path, **overrides)  # the same database, not wiped
     try:
         with TestClient(create_app(again)) as client:
             api = HorizonClient(client)

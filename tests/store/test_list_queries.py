@@ -23,6 +23,8 @@ NAME, DNS, HELD, USERS, PATH, STATE = (MACHINE[n] for n in (
 
 text = st.text(alphabet="aAbB_%/.-", min_size=0, max_size=4)
 maybe = lambda strategy: st.one_of(st.none(), strategy)  # noqa: E731
+# epoch milliseconds and small numbers: int64 values must not overflow an SQL INTEGER
+stamps = st.one_of(st.integers(0, 20), st.integers(1_796_000_000_000, 1_796_000_000_020))
 
 documents = st.lists(
     st.fixed_dictionaries({
@@ -30,7 +32,7 @@ documents = st.lists(
         "user_ids": maybe(st.lists(st.sampled_from(["u1", "u2", "u3"]), max_size=3, unique=True)),
         "managed_machine_data": maybe(st.fixed_dictionaries({"path": maybe(text)})),
         "state": maybe(st.sampled_from(["AVAILABLE", "CONNECTED"])),
-        "created_timestamp": maybe(st.integers(0, 20)),
+        "created_timestamp": maybe(stamps),
     }),
     max_size=12,
 )
@@ -47,7 +49,7 @@ leaf = st.one_of(
     st.builds(Comparison, st.just(USERS), st.just("Contains"),
               st.lists(st.sampled_from(["u1", "u2", "u4"]), min_size=1, max_size=2).map(tuple)),
     st.builds(Comparison, st.just(PATH), st.sampled_from(["StartsWith", "EndsWith", "Equals"]), st.tuples(text)),
-    st.builds(Between, st.just(CREATED), st.integers(0, 20), st.integers(0, 20)),
+    st.builds(Between, st.just(CREATED), stamps, stamps),
 )
 filters = st.recursive(
     leaf,
@@ -136,3 +138,20 @@ def test_sort_and_pages_agree_with_the_reference(store: Store, docs: list[dict[s
             assert total == len(docs)
             pages.extend(d["id"] for d in found)
     assert pages == expected
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(docs=documents, descending=st.booleans())
+def test_sort_on_int64_fields_agrees_with_the_reference(store: Store, docs: list[dict[str, Any]],
+                                                        descending: bool) -> None:
+    load(store, docs)
+    ids = [f"m{i:02d}" for i in range(len(docs))]
+    stamp = {i: docs[int(i[1:])]["created_timestamp"] for i in ids}
+    present = sorted((i for i in ids if stamp[i] is not None), key=lambda i: (stamp[i], i))
+    if descending:
+        present = sorted(present, key=lambda i: stamp[i], reverse=True)
+    missing = [i for i in ids if stamp[i] is None]
+    expected = missing + present if not descending else present + missing
+    with store.transaction(write=False) as tx:
+        found, _ = tx.list("machine", ListQuery(sort=Sort(CREATED, descending)))
+    assert [d["id"] for d in found] == expected

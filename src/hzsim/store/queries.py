@@ -35,7 +35,7 @@ def _value(field: ListField) -> ColumnElement[Any]:
         return documents.c[field.path[1]]
     element = documents.c.doc[field.path]
     if field.kind == "integer":
-        return element.as_integer()
+        return element.as_numeric(20, 0)  # int64 values (epoch milliseconds) overflow an SQL INTEGER
     if field.kind == "number":
         return element.as_float()
     if field.kind == "boolean":
