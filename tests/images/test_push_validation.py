@@ -16,7 +16,7 @@ from hzsim.store.tables import documents
 from tests.auth.test_privileges import grant
 from tests.conftest import make_sim, wiped_postgres
 from tests.helpers import HorizonClient, assert_error_body
-from tests.images.helpers import advance, by_name, image_pool, machines, push, tasks
+from tests.images.helpers import advance, by_name, image_pool, machines, pool_status, push, tasks
 from tests.inventory.pools import dump
 
 P = "inventory.desktop.pool."
@@ -244,3 +244,52 @@ def test_the_image_must_be_in_the_pools_datacenter_and_the_tag_in_its_stream(cli
                                   im_tag_id=legacy), 400, P + "image.source.invalid")
     assert "im_tag_id" in body["error_message"]
     assert dump(api) == before
+
+
+def test_a_restart_during_a_selective_push_and_during_its_revert(tmp_path: Path) -> None:
+    def serve(*same_database: str | None) -> tuple[Any, TestClient, HorizonClient]:
+        # the first start picks the test backend; restarts reuse its database (None: the SQLite file)
+        sim = make_sim(tmp_path, **({"db_url": same_database[0]} if same_database else {}))
+        client = TestClient(create_app(sim)).__enter__()
+        api = HorizonClient(client)
+        api.login()
+        return sim, client, api
+
+    def stop(sim: Any, client: TestClient) -> None:
+        client.__exit__(None, None, None)
+        sim.close()
+
+    def recreations(sim: Any) -> dict[str, int]:
+        with sim.store.transaction(write=False) as tx:
+            return {m["name"]: m.get("_recreations", 0) for m in tx.list("machine")[0]}
+
+    sim, client, api = serve()
+    db_url = sim.settings.db_url
+    pool = image_pool(api, machines=4, pattern="v-{n}")
+    chosen = [by_name(api, pool)[name]["id"] for name in ("v-1", "v-2")]
+    assert push(api, pool, version=2, selective_push_image=True, machine_ids=chosen).status_code == 200
+    advance(api, 301 + 30)  # the two chosen machines are customizing
+    stop(sim, client)
+
+    sim, client, api = serve(db_url)
+    advance(api, 60)
+    assert pool_status(api, pool)["instant_clone_pending_image_state"] == "READY_HELD"
+    assert tasks(api, pool) == []
+    assert recreations(sim) == {"v-1": 1, "v-2": 1, "v-3": 0, "v-4": 0}
+    assert api.post(f"/rest/inventory/v1/desktop-pools/{pool['id']}/action/cancel-scheduled-push-image"
+                    ).status_code == 204
+    advance(api, 25)  # reverting: the two machines are being recreated on the current image
+    stop(sim, client)
+
+    sim, client, api = serve(db_url)
+    try:
+        advance(api, 600)
+        status = pool_status(api, pool)
+        assert status["instant_clone_operation"] == "NONE"
+        assert "instant_clone_pending_image_state" not in status
+        assert {m["managed_machine_data"]["base_vm_snapshot_id"] for m in machines(api, pool)} == {
+            pool["ids"]["old_snapshot"]}
+        assert all("operation" not in m["managed_machine_data"] for m in machines(api, pool))
+        assert recreations(sim) == {"v-1": 2, "v-2": 2, "v-3": 0, "v-4": 0}
+    finally:
+        stop(sim, client)
