@@ -29,7 +29,7 @@ from hzsim.inventory import provisioning, sessions
 from hzsim.store import Transaction
 from hzsim.store.tables import index_fields
 from hzsim.world import faults
-from hzsim.world.vcenter import BASE_SNAPSHOT, moid
+from hzsim.world.vcenter import moid
 
 TASK, POOL, MACHINE = "desktop_pool_task", "desktop_pool", "machine"
 index_fields(TASK, "desktop_pool_id", "_state")
@@ -54,10 +54,6 @@ def pool_image(pool: dict[str, Any]) -> dict[str, Any]:
     image = {field: settings.get(field) for field in IMAGE_FIELDS}
     image["snapshot_id"] = settings.get("base_snapshot_id")
     return image
-
-
-def same_image(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return all(a.get(k) == b.get(k) for k in ("parent_vm_id", "snapshot_id", "im_stream_id", "im_tag_id"))
 
 
 def on_image(machine: dict[str, Any], image: dict[str, Any]) -> bool:
@@ -111,6 +107,11 @@ def pool_task(tx: Transaction, pool: dict[str, Any]) -> dict[str, Any] | None:
 
 def has_work(task: dict[str, Any]) -> bool:
     return any(task[field] for field in _ACTIVE)
+
+
+def idle(task: dict[str, Any]) -> bool:
+    """Running with no machine left to start or finish: it ends, unless failed machines keep it listed."""
+    return task["_state"] == "RUNNING" and not has_work(task)
 
 
 def request_step(tx: Transaction, pool_id: str, at: int) -> None:
@@ -216,8 +217,7 @@ def rollout_step(ctx: JobContext, payload: dict[str, Any]) -> None:
     freed = _finish_due(tx, task, now)
     if task["_state"] == "RUNNING":
         _start_due(tx, pool, task, now)
-    if not task["_flight"] and (task["_state"] == "CANCELLING" or (task["_state"] == "RUNNING" and not has_work(task)
-                                                                   and not task["_failed"])):
+    if task["_state"] == "CANCELLING" and not task["_flight"] or idle(task) and not task["_failed"]:
         from hzsim.images.push import task_finished  # the push module builds on this one
 
         finish(tx, task)
@@ -262,14 +262,12 @@ def _finish_due(tx: Transaction, task: dict[str, Any], now: int) -> bool:
 
 def _cloned(tx: Transaction, task: dict[str, Any], machine: dict[str, Any], now: int) -> None:
     """The clone of the new image exists: the machine now runs it and is being customized."""
-    target = task["_target"]
-    snapshot = tx.get(BASE_SNAPSHOT, target.get("snapshot_id") or "") or {}
+    image = provisioning.image_facts(tx, task["_target"])
     data = machine["managed_machine_data"]
-    data.update({"base_vm_id": target.get("parent_vm_id"), "base_vm_snapshot_id": target.get("snapshot_id"),
-                 "image_management_stream_id": target.get("im_stream_id"),
-                 "image_management_tag_id": target.get("im_tag_id"), "vm_moid": moid(tx, "vm"),
-                 "virtual_machine_power_state": "POWERED_ON", "create_time": now, "operation_state": "PROGRESSING",
-                 "memory_mb": target.get("compute_profile_ram_mb") or snapshot.get("memory_mb")})
+    data.update({"base_vm_id": image["parent_vm_id"], "base_vm_snapshot_id": image["snapshot_id"],
+                 "image_management_stream_id": image["im_stream_id"], "image_management_tag_id": image["im_tag_id"],
+                 "vm_moid": moid(tx, "vm"), "virtual_machine_power_state": "POWERED_ON", "create_time": now,
+                 "operation_state": "PROGRESSING", "memory_mb": image["memory_mb"]})
     for field in PENDING_MARKS:
         data.pop(field, None)
     data = {k: v for k, v in data.items() if v is not None}

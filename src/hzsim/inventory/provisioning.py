@@ -112,14 +112,20 @@ def new_machine(pool: dict[str, Any], name: str, now: int, image: dict[str, Any]
     }
 
 
+def image_facts(tx: Transaction, image: dict[str, Any]) -> dict[str, Any]:
+    """What a machine cloned from `image` (parent_vm_id/snapshot_id or stream/tag, with an optional
+    compute profile) shows: its image ids, operating system and memory."""
+    vm = tx.get(BASE_VM, image.get("parent_vm_id") or "") or {}
+    snapshot = tx.get(BASE_SNAPSHOT, image.get("snapshot_id") or "") or {}
+    return {"parent_vm_id": image.get("parent_vm_id"), "snapshot_id": image.get("snapshot_id"),
+            "im_stream_id": image.get("im_stream_id"), "im_tag_id": image.get("im_tag_id"),
+            "operating_system": vm.get("operating_system"),
+            "memory_mb": image.get("compute_profile_ram_mb") or snapshot.get("memory_mb")}
+
+
 def current_image(tx: Transaction, pool: dict[str, Any]) -> dict[str, Any]:
     settings = pool.get("provisioning_settings") or {}
-    vm = tx.get(BASE_VM, settings.get("parent_vm_id") or "") or {}
-    snapshot = tx.get(BASE_SNAPSHOT, settings.get("base_snapshot_id") or "") or {}
-    return {"parent_vm_id": settings.get("parent_vm_id"), "snapshot_id": settings.get("base_snapshot_id"),
-            "im_stream_id": settings.get("im_stream_id"), "im_tag_id": settings.get("im_tag_id"),
-            "operating_system": vm.get("operating_system"),
-            "memory_mb": settings.get("compute_profile_ram_mb") or snapshot.get("memory_mb")}
+    return image_facts(tx, {**settings, "snapshot_id": settings.get("base_snapshot_id")})
 
 
 # -- instant-clone image publishing -------------------------------------------------------
