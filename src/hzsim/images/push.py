@@ -135,10 +135,15 @@ def schedule_push_image(request: OperationRequest) -> list[dict[str, Any]] | Non
     return [bulk_item(machine_id, 200) for machine_id in spec["machine_ids"] or []]
 
 
+def _machines_by_name(tx: Transaction, pool: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pool's machines an image operation concerns (not those being deleted), in name order."""
+    return sorted((m for m in provisioning.pool_machines(tx, pool["id"]) if m["state"] != "DELETING"),
+                  key=lambda m: m["name"])
+
+
 def _schedule(tx: Transaction, pool: dict[str, Any], spec: dict[str, Any], start_time: int, now: int) -> None:
     target = {field: spec[field] for field in IMAGE_FIELDS}
-    machines = sorted((m for m in provisioning.pool_machines(tx, pool["id"]) if m["state"] != "DELETING"),
-                      key=lambda m: m["name"])
+    machines = _machines_by_name(tx, pool)
     chosen = set(spec["machine_ids"] or [m["id"] for m in machines])
     affected = [m["id"] for m in machines if m["id"] in chosen]
     for machine in machines:
@@ -252,8 +257,8 @@ def _trigger(tx: Transaction, pool: dict[str, Any], now: int) -> None:
     else:
         make_current(pool, task["_target"])
         queued = set(task["_queue"])
-        for machine in sorted(provisioning.pool_machines(tx, pool["id"]), key=lambda m: m["name"]):
-            if machine["id"] not in queued and machine["state"] != "DELETING":
+        for machine in _machines_by_name(tx, pool):
+            if machine["id"] not in queued:
                 rollout.mark_pending(machine, task["_target"], "SCHEDULED")  # provisioned since the schedule
                 tx.update(MACHINE, machine["id"], machine)
                 task["_queue"].append(machine["id"])
@@ -362,8 +367,7 @@ def cancel_scheduled_push_image(request: OperationRequest) -> None:
         status["instant_clone_operation"] = "CANCEL_SCHEDULED_PUSH_IMAGE"
         held = pending_image(pool)
         current_image = pool_image(pool)
-        back = [m["id"] for m in sorted(provisioning.pool_machines(tx, pool["id"]), key=lambda m: m["name"])
-                if rollout.on_image(m, held) and m["state"] != "DELETING"]
+        back = [m["id"] for m in _machines_by_name(tx, pool) if rollout.on_image(m, held)]
         if back:
             _start_task(tx, pool, "revert", current_image, back, now)
         else:
@@ -419,9 +423,7 @@ def promote_pending_image(request: OperationRequest) -> None:
     pool["_push"]["spec"]["selective_push_image"] = False
     make_current(pool, target)
     ids = []
-    for machine in sorted(provisioning.pool_machines(tx, pool["id"]), key=lambda m: m["name"]):
-        if machine["state"] == "DELETING":
-            continue
+    for machine in _machines_by_name(tx, pool):
         if not rollout.on_image(machine, target):
             ids.append(machine["id"])
         elif "operation" in machine["managed_machine_data"]:

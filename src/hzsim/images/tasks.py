@@ -50,8 +50,7 @@ def pause_desktop_pool_task(request: OperationRequest) -> None:
 @operation("resumeDesktopPoolTask", empty_body=True)
 def resume_desktop_pool_task(request: OperationRequest) -> None:
     task = _task(request, "POOL_SVI_IMAGE_MANAGEMENT")
-    ended_with_errors = task["_state"] == "RUNNING" and not rollout.has_work(task) and task["_failed"]
-    if task["_state"] not in ("PAUSED", "HALTED") and not ended_with_errors:
+    if task["_state"] not in ("PAUSED", "HALTED") and not (rollout.idle(task) and task["_failed"]):
         raise _not_running("resumed", task)
     spec = request.body or {}
     rollout.resume(request.tx, task, bool(spec.get("retry_failed_vms", False)),
