@@ -235,6 +235,15 @@ def check_machine_prefix(request: OperationRequest) -> dict[str, Any]:
 
 # -- aliases --------------------------------------------------------------------------------
 
+def _save_aliases(request: OperationRequest, machine: dict[str, Any], aliases: dict[str, dict[str, Any]],
+                  results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep the machine's new aliases when at least one item succeeded; answer the items."""
+    if any(item["status_code"] == 200 for item in results):
+        machine["aliases"] = list(aliases.values())
+        request.tx.update(MACHINE, machine["id"], machine)
+    return results
+
+
 @operation("assignMachineAliases")
 def assign_aliases(request: OperationRequest) -> list[dict[str, Any]]:
     """Name the machine for a user (an existing alias of the user is replaced)."""
@@ -248,10 +257,7 @@ def assign_aliases(request: OperationRequest) -> list[dict[str, Any]]:
             continue
         aliases[spec["ad_user_id"]] = {"ad_user_id": spec["ad_user_id"], "alias_name": spec["alias_name"]}
         results.append(bulk_item(spec["ad_user_id"], 200))
-    if any(item["status_code"] == 200 for item in results):
-        machine["aliases"] = list(aliases.values())
-        request.tx.update(MACHINE, machine["id"], machine)
-    return results
+    return _save_aliases(request, machine, aliases, results)
 
 
 @operation("unassignMachineAliases")
@@ -265,10 +271,7 @@ def unassign_aliases(request: OperationRequest) -> list[dict[str, Any]]:
                                      "The user has no alias on this machine."))
         else:
             results.append(bulk_item(user_id, 200))
-    if any(item["status_code"] == 200 for item in results):
-        machine["aliases"] = list(aliases.values())
-        request.tx.update(MACHINE, machine["id"], machine)
-    return results
+    return _save_aliases(request, machine, aliases, results)
 
 
 @operation("archiveMachines")

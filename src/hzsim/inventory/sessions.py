@@ -8,7 +8,6 @@ DISCONNECTED, then AVAILABLE once the user is gone (a dedicated machine keeps it
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from typing import Any
 
@@ -53,8 +52,8 @@ def _free_machine(tx: Transaction, pool: dict[str, Any], user_id: str) -> dict[s
         if not pool.get("automatic_user_assignment", True):
             return None
     where = {"desktop_pool_id": pool["id"], "state": "AVAILABLE"}
-    waiting = None
-    for page in itertools.count(1):  # free machines in name order, a page at a time (a pool may hold thousands)
+    waiting, page = None, 1
+    while True:  # free machines in name order, a page at a time (a pool may hold thousands)
         batch = tx.list(MACHINE, ListQuery(sort=_BY_NAME, page=page, size=_PAGE), where=where)[0]
         for machine in batch:
             data = machine.get("managed_machine_data") or {}
@@ -66,7 +65,7 @@ def _free_machine(tx: Transaction, pool: dict[str, Any], user_id: str) -> dict[s
             waiting = waiting or machine
         if len(batch) < _PAGE:
             return waiting
-    return waiting
+        page += 1
 
 
 def logon(tx: Transaction, user: dict[str, Any], pool: dict[str, Any], now: int,
