@@ -3,18 +3,13 @@ win11-gold, provisioned and entitled, and short ways to read what a client would
 
 from __future__ import annotations
 
-import json
 from typing import Any
-from urllib.parse import quote
 
 from tests.helpers import HorizonClient
 from tests.inventory.pools import instant_clone_spec, world_ids
+from tests.inventory.test_pool_lifecycle import advance, machines_of  # noqa: F401 (advance: for the image tests)
 
 POOLS = "/rest/inventory/v8/desktop-pools"
-
-
-def advance(api: HorizonClient, seconds: float) -> None:
-    assert api.client.post("/hzsim/v1/clock/advance", json={"seconds": seconds}).status_code == 200
 
 
 def now_ms(api: HorizonClient) -> int:
@@ -37,20 +32,17 @@ def image_pool(api: HorizonClient, machines: int = 4, pattern: str = "p-{n}") ->
     return {**pool, "ids": ids}
 
 
-def pool_status(api: HorizonClient, pool: dict, version: int = 8) -> dict[str, Any]:
-    body = api.get(f"/rest/inventory/v{version}/desktop-pools/{pool['id']}").json()
-    return body["provisioning_status_data"]
-
-
 def get_pool(api: HorizonClient, pool: dict, version: int = 8) -> dict[str, Any]:
     return api.get(f"/rest/inventory/v{version}/desktop-pools/{pool['id']}").json()
 
 
-def machines(api: HorizonClient, pool: dict, version: int = 5) -> list[dict[str, Any]]:
-    expression = quote(json.dumps({"type": "Equals", "name": "desktop_pool_id", "value": pool["id"]}))
-    response = api.get(f"/rest/inventory/v{version}/machines?filter={expression}&sort_by=name&page=1&size=1000")
-    assert response.status_code == 200, response.text
-    return response.json()
+def pool_status(api: HorizonClient, pool: dict, version: int = 8) -> dict[str, Any]:
+    return get_pool(api, pool, version)["provisioning_status_data"]
+
+
+def machines(api: HorizonClient, pool: dict) -> list[dict[str, Any]]:
+    """The pool's machines (GET v5 machines filtered on the pool), in name order."""
+    return machines_of(api, pool["id"])
 
 
 def by_name(api: HorizonClient, pool: dict) -> dict[str, dict[str, Any]]:
